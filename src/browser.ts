@@ -1,0 +1,39 @@
+// cio.js: the script the snippet loads. Reads its options from its own <script> tag, replays
+// the calls the snippet queued (in order, each with the time it was made), then puts the live
+// API in place of the stub, so `_cio.push(['track', ...])` keeps working afterwards.
+import { createCore } from './tracker';
+
+(() => {
+  const w = window as any;
+  const queue = w._cio;
+  if (queue && queue.__tracklet) return; // cio.js loaded twice: the first one runs the page
+  const script = (document.currentScript || document.getElementById('cio-tracker')) as HTMLScriptElement | null;
+  const attr = (name: string) => script && script.getAttribute('data-' + name);
+  const isOn = (name: string) => attr(name) == 'true';
+  const autoTrackPage = attr('auto-track-page') != 'false';
+  const core = createCore({
+    siteId: attr('site-id')!,
+    // Without data-endpoint, the collector is where cio.js came from.
+    endpoint: attr('endpoint') || (script && script.src ? new URL(script.src, location.href).origin : undefined),
+    autoTrackPage,
+    debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
+    consent: attr('consent') == 'pending' ? 'pending' : 'granted',
+    respectGPC: isOn('respect-gpc'),
+    respectDNT: isOn('respect-dnt'),
+  });
+  const api: any = core.api;
+  // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
+  api.sidentify = api.identify;
+  api.load = () => {};
+  const call = (item: any): void => {
+    if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
+    const fn = api[item[0]];
+    if (typeof fn != 'function' || item[0] == 'push') return core.log.warn('push', `unknown method "${item[0]}"`);
+    core.at((item as any).t, () => fn(...item.slice(1)));
+  };
+  api.push = (...items: unknown[]) => void items.forEach(call);
+  api.__tracklet = 1;
+  if (Array.isArray(queue)) queue.forEach(call);
+  w._cio = api;
+  if (autoTrackPage) api.page();
+})();

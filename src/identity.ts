@@ -1,0 +1,43 @@
+// Who the browser is: an anonymous id from the first visit, and the person's id after identify().
+// Each id lives in a first-party cookie (readable by the site's server, shared by subdomains) and
+// in localStorage, and is written back to both on every load, so either survives the other's loss.
+import type { Storage } from './storage';
+
+export const ANONYMOUS_ID_KEY = '_cioanonid';
+export const USER_ID_KEY = '_cioid';
+
+export interface Identity {
+  anonymousId(): string;
+  userId(): string | undefined;
+  identify(userId: string): void;
+  /** Logout: forget the person, start a new anonymous id. */
+  reset(): void;
+}
+
+/** A v4 UUID; `crypto.randomUUID` needs a secure context, so plain http pages get the fallback. */
+export function randomId(): string {
+  try {
+    return crypto.randomUUID();
+  } catch {
+    return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+      (+c ^ ((Math.random() * 16) >> (+c / 4))).toString(16),
+    );
+  }
+}
+
+export function createIdentity(store: Storage, newId: () => string = randomId): Identity {
+  const save = (key: string, value: string | null) => (store.set(key, value, true), value);
+  let anonymousId = save(ANONYMOUS_ID_KEY, store.get(ANONYMOUS_ID_KEY, true) || newId())!;
+  let userId = save(USER_ID_KEY, store.get(USER_ID_KEY, true)) || undefined;
+  return {
+    anonymousId: () => anonymousId,
+    userId: () => userId,
+    identify(id) {
+      if (id !== userId) userId = save(USER_ID_KEY, id)!;
+    },
+    reset() {
+      userId = save(USER_ID_KEY, null) || undefined;
+      anonymousId = save(ANONYMOUS_ID_KEY, newId())!;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/* The snippet a site pastes into every page: ES5, no logic beyond queueing calls and loading
+ * cio.js. Each queued call is [method, ...arguments] with the time of the call in `.t`, so the
+ * real script can replay it as it happened. An existing `_cio` (an array, or the live API) is
+ * kept. The build minifies this file into dist/snippet.html and the README. */
+(function (w, d, cio, methods, i, script) {
+  cio = w._cio = w._cio || [];
+  methods = 'identify track page reset flush consent on off load sidentify'.split(' ');
+  for (i = 0; i < methods.length; i++) {
+    (function (method) {
+      cio[method] = cio[method] || function () {
+        var call = [method].concat([].slice.call(arguments));
+        call.t = +new Date();
+        cio.push(call);
+      };
+    })(methods[i]);
+  }
+  script = d.createElement('script');
+  script.async = true;
+  script.id = 'cio-tracker';
+  script.src = 'https://YOUR_CDN/cio.js';
+  script.setAttribute('data-site-id', 'YOUR_SITE_ID');
+  script.setAttribute('data-endpoint', 'https://YOUR_ENDPOINT');
+  d.head.appendChild(script);
+})(window, document);

@@ -1,0 +1,86 @@
+/** Event data: any JSON-like object. Values that JSON cannot carry are cleaned, never thrown on. */
+export type Properties = Record<string, unknown>;
+
+/**
+ * A map from event name to the shape of its data, for compile-time checked `track` calls.
+ * @example createTracker<{ purchased: { price: number } }>({ siteId: 'x' }).track('purchased', { price: 1 })
+ */
+export type EventMap = Record<string, Properties | undefined>;
+
+/** When an event happened: unix seconds, a `Date`, or an ISO-8601 string. */
+export type Timestamp = number | string | Date;
+
+/** Options of a `track` call. @example track('signed_up', {}, { timestamp: 1700000000 }) */
+export interface TrackOptions {
+  /** Backfill: when the event really happened (unix seconds, `Date` or ISO string). */
+  timestamp?: Timestamp;
+}
+
+/** What `on()` can listen to. */
+export type TrackerEvent = 'sent' | 'retry' | 'dropped' | 'error';
+
+/** Options of `createTracker`. @example createTracker({ siteId: 'abc', endpoint: 'https://collect.example.com' }) */
+export interface TrackerOptions {
+  /** Your site id (sent as `writeKey`). */
+  siteId: string;
+  /** Origin of the collector; messages go to `{endpoint}/v1/batch`. Defaults to the page's origin. */
+  endpoint?: string;
+  /** Send a page view on load and on SPA navigation. Default `true`. */
+  autoTrackPage?: boolean;
+  /** Flush when this many messages are queued. Default 20. */
+  flushAt?: number;
+  /** Flush when the oldest queued message has waited this long. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Flush when the queued batch would pass this many bytes. Default 32,000. */
+  maxBatchBytes?: number;
+  /** First retry delay ceiling; doubles each attempt (full jitter). Default 1000 ms. */
+  retryBaseMs?: number;
+  /** Longest retry delay. Default 60,000 ms. */
+  retryMaxMs?: number;
+  /** Most messages kept unsent. Default 1000. */
+  maxQueueMessages?: number;
+  /** Most bytes kept unsent. Default 1,000,000. */
+  maxQueueBytes?: number;
+  /** `'pending'`: keep calls in memory, store and send nothing until `consent(true)`. Default `'granted'`. */
+  consent?: 'pending' | 'granted';
+  /** Track nothing when the browser sends Global Privacy Control. Default `false`. */
+  respectGPC?: boolean;
+  /** Track nothing when Do Not Track is on. Default `false`. */
+  respectDNT?: boolean;
+  /** Log every call, flush, response and retry to the console. Default `false`. */
+  debug?: boolean;
+}
+
+/** The tracking API: `window._cio` and the object `createTracker` returns. */
+export interface Tracker<E extends EventMap = Record<string, any>> {
+  /** Name the person using the browser. @example identify({ id: '42', email: 'a@b.co', created_at: 1700000000 }) */
+  identify(idOrTraits: string | number | ({ id: string | number } & Properties), traits?: Properties): void;
+  /** Record an event. @example track('added_to_cart', { sku: 'A-1' }) */
+  track<K extends keyof E & string>(name: K, data?: E[K], options?: TrackOptions): void;
+  /** Record a page view (one is sent on load and on SPA navigation). @example page('Pricing') */
+  page(nameOrUrl?: string, data?: Properties): void;
+  /** Forget the person (logout): a new anonymous id from now on. */
+  reset(): void;
+  /** Send what is queued now. Never rejects. */
+  flush(): Promise<void>;
+  /** Give (`true`) or refuse (`false`) consent; refusing deletes the library's storage and is remembered. */
+  consent(granted: boolean): void;
+  /** Listen to delivery: `sent`, `retry`, `dropped`, `error`. */
+  on(event: TrackerEvent, handler: (detail: any) => void): void;
+  /** Stop listening. */
+  off(event: TrackerEvent, handler: (detail: any) => void): void;
+}
+
+/** A message on the wire (Segment spec); see docs/protocol.md. */
+export interface Message {
+  type: 'track' | 'identify' | 'page';
+  messageId: string;
+  timestamp: string;
+  anonymousId: string;
+  userId?: string;
+  event?: string;
+  name?: string;
+  properties?: Properties;
+  traits?: Properties;
+  context: Properties;
+}

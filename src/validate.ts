@@ -1,0 +1,36 @@
+// The checks every public call makes on its input. Each returns a problem to warn about (in
+// the words of the warning), or nothing when the input is good.
+import type { Timestamp } from './types';
+import { utf8Bytes } from './outbox';
+
+/** Customer.io's limit for event names. */
+export const MAX_EVENT_NAME_BYTES = 100;
+/** Customer.io's limit for person ids. */
+export const MAX_ID_BYTES = 150;
+
+export function checkEventName(name: unknown): string | undefined {
+  if (typeof name != 'string' || !name.trim()) return 'the event name must be a non-empty string';
+  if (utf8Bytes(name) > MAX_EVENT_NAME_BYTES) return `the event name is over ${MAX_EVENT_NAME_BYTES} bytes`;
+}
+
+export function checkId(id: unknown): string | undefined {
+  if (typeof id == 'number' ? !isFinite(id) : typeof id != 'string' || !id.trim()) return 'id must be a non-empty string or a number';
+  if (utf8Bytes(String(id)) > MAX_ID_BYTES) return `id is over ${MAX_ID_BYTES} bytes`;
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
+
+/**
+ * A backfilled time in ms, from unix seconds, a Date or an ISO string. A number above 1e11 is
+ * read as milliseconds (1e11 s is the year 5138): passing Date.now() where Customer.io expects
+ * seconds is a classic mistake that files events thousands of years in the future.
+ */
+export function parseTimestamp(t: Timestamp, warn: (problem: string) => void): number | undefined {
+  let ms = typeof t == 'number' ? (t > 1e11 ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;
+  if (typeof t == 'number' && t > 1e11) warn('timestamp looks like milliseconds; it was read as such (pass unix seconds)');
+  if (isNaN(ms) || ms < 0) {
+    warn('timestamp must be unix seconds, a Date or an ISO string; the time of the call is used');
+    return;
+  }
+  return ms;
+}
