@@ -14,18 +14,7 @@ export interface Identity {
   reset(): void;
 }
 
-/** A v4 UUID; `crypto.randomUUID` needs a secure context, so plain http pages get the fallback. */
-export function randomId(): string {
-  try {
-    return crypto.randomUUID();
-  } catch {
-    return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-      (+c ^ ((Math.random() * 16) >> (+c / 4))).toString(16),
-    );
-  }
-}
-
-export function createIdentity(store: Storage, newId: () => string = randomId): Identity {
+export function createIdentity(store: Storage, newId: () => string): Identity {
   const save = (key: string, value: string | null) => (store.set(key, value, true), value);
   let anonymousId = save(ANONYMOUS_ID_KEY, store.get(ANONYMOUS_ID_KEY, true) || newId())!;
   let userId = save(USER_ID_KEY, store.get(USER_ID_KEY, true)) || undefined;

@@ -1,3 +1,3 @@
 export { createTracker } from './tracker';
-export type { TrackerIO } from './tracker';
+export type { IO } from './io';
 export type { EventMap, Message, Properties, Timestamp, Tracker, TrackerEvent, TrackerOptions, TrackOptions } from './types';

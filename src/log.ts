@@ -3,7 +3,7 @@
 
 export interface Log {
   /** `tracklet: track(): name must be a non-empty string` */
-  warn(call: string, problem: string): void;
+  warn(call: string, problem: unknown): void;
   warnOnce(call: string, problem: string): void;
   /** One readable line per call, flush, response and retry, only in debug mode. */
   debug(...parts: unknown[]): void;
@@ -11,7 +11,7 @@ export interface Log {
 
 export function createLog(isDebug: boolean, out: Pick<Console, 'warn' | 'log'> = console): Log {
   const seen: Record<string, 1> = {};
-  const warn = (call: string, problem: string) => {
+  const warn = (call: string, problem: unknown) => {
     try {
       out.warn(`tracklet: ${call}(): ${problem}`);
     } catch {

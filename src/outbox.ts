@@ -3,16 +3,18 @@
 //
 // Each tab writes only its own key (`_cio_ob:<tab id>`): localStorage has no atomic
 // read-modify-write across tabs, so a shared key would lose one tab's writes to another's.
-// A tab holds a Web Lock named after its key for as long as it lives; the lock is released when
-// the tab closes or crashes, and another tab that can then take it adopts the messages left
-// behind. Without Web Locks, a key whose lease (the time of its last write) is older than
-// LEASE_MS is adopted instead. Writes are batched: many calls in one task make one write, at
-// the end of that task, before control returns to the event loop.
-import type { Message } from './types';
+// A tab holds a Web Lock named after its key for as long as it lives; the browser releases it
+// when the tab closes or crashes, and a tab that can then take it adopts what was left behind.
+// Without Web Locks, a key whose lease (the time of its last write) is older than LEASE_MS is
+// adopted instead; should its tab still be alive, its messages may then be sent twice, with the
+// same messageIds. Writes are batched: the calls of one task make one write, at the end of that
+// task, before control returns to the event loop.
+import type { Config, Message } from './types';
 import type { Storage } from './storage';
+import type { IO } from './io';
 
 export const OUTBOX_PREFIX = '_cio_ob:';
-/** Without Web Locks: a live tab rewrites its key at least once per retry (at most 60 s apart). */
+/** Without Web Locks: how long a key may go unwritten before its tab is presumed gone. */
 const LEASE_MS = 120_000;
 const MAX_AGE_MS = 7 * 86_400_000;
 
@@ -25,8 +27,8 @@ export interface Entry {
   b: number;
   /** When it entered the outbox (ms). */
   t: number;
-  /** Set while a request carries it, so it is not sent twice at once. */
-  f?: boolean;
+  /** Where it is while a request carries it (the sender's flags), 0 when it waits. */
+  f?: number;
 }
 
 export interface Outbox {
@@ -39,65 +41,52 @@ export interface Outbox {
   adopt(onAdopted: () => void): void;
 }
 
-export interface OutboxOptions {
-  store: Storage;
-  tabId: string;
-  now: () => number;
-  maxMessages: number;
-  maxBytes: number;
-  locks?: LockManager;
-  /** Told how many of the oldest entries were dropped to stay within the limits. */
-  onDrop: (count: number) => void;
-}
-
 let encoder: TextEncoder | undefined;
 export const utf8Bytes = (s: string) => (encoder ||= new TextEncoder()).encode(s).length;
 
-export function toEntry(m: Message, json: string, now: number): Entry {
-  return { m, s: json, b: utf8Bytes(json), t: now };
-}
+export const toEntry = (m: Message, json: string, now: number): Entry => ({ m, s: json, b: utf8Bytes(json), t: now });
 
-export function createOutbox(o: OutboxOptions): Outbox {
-  const key = OUTBOX_PREFIX + o.tabId;
+export function createOutbox(
+  c: Config,
+  io: IO,
+  store: Storage,
+  /** Told how many of the oldest entries were dropped to stay within the limits. */
+  onDrop: (count: number) => void,
+): Outbox {
+  const key = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
   let bytes = 0;
   let isWriteScheduled = false;
 
-  // Hold our own lock for the life of the tab; it tells other tabs we are alive.
-  o.locks?.request(key, () => new Promise(() => {})).catch(() => {});
+  // Hold our own lock for the life of the tab: it tells other tabs we are alive.
+  io.locks?.request(key, () => new Promise(() => {})).catch(() => {});
 
   const write = () => {
     isWriteScheduled = false;
     let dropped = 0;
-    const oldest = o.now() - MAX_AGE_MS;
-    while (queue.length && (queue.length > o.maxMessages || bytes > o.maxBytes || queue[0].t < oldest)) {
+    while (queue.length && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes || queue[0].t < io.now() - MAX_AGE_MS)) {
       bytes -= queue.shift()!.b;
       dropped++;
     }
-    if (dropped) o.onDrop(dropped);
-    o.store.set(key, queue.length ? `{"t":${o.now()},"q":[${queue.map((e) => `[${e.t},${e.s}]`).join(',')}]}` : null);
-  };
-
-  const scheduleWrite = () => {
-    if (!isWriteScheduled) {
-      isWriteScheduled = true;
-      queueMicrotask(write);
-    }
+    if (dropped) onDrop(dropped);
+    store.set(key, queue.length ? `{"t":${io.now()},"q":[${queue.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
   };
 
   const add = (e: Entry) => {
     queue.push(e);
     bytes += e.b;
-    scheduleWrite();
+    if (!isWriteScheduled) queueMicrotask(write);
+    isWriteScheduled = true;
   };
 
-  const take = (other: string) => {
-    const raw = o.store.get(other);
-    o.store.set(other, null);
+  const take = (other: string, onAdopted: () => void) => {
+    const raw = store.get(other);
+    store.set(other, null);
     try {
-      for (const [t, m] of JSON.parse(raw!).q) add(toEntry(m, JSON.stringify(m), t));
+      for (const [t, m] of JSON.parse(raw!).q) add(toEntry(m, io.stringify(m), t));
+      onAdopted();
     } catch {
-      // a key another version or a broken write left unreadable: nothing in it can be sent
+      // a key that a broken write left unreadable: nothing in it can be sent
     }
   };
 
@@ -105,33 +94,28 @@ export function createOutbox(o: OutboxOptions): Outbox {
     add,
     entries: () => queue,
     remove(done) {
-      queue = queue.filter((e) => done.indexOf(e) < 0);
+      queue = queue.filter((e) => !done.includes(e));
       bytes = queue.reduce((n, e) => n + e.b, 0);
-      scheduleWrite();
+      if (!isWriteScheduled) queueMicrotask(write);
+      isWriteScheduled = true;
     },
     adopt(onAdopted) {
-      for (const other of o.store.keys(OUTBOX_PREFIX)) {
+      for (const other of store.keys(OUTBOX_PREFIX)) {
         if (other == key) continue;
-        if (o.locks) {
-          o.locks
+        if (io.locks) {
+          io.locks
             .request(other, { ifAvailable: true }, (lock) => {
-              if (lock && o.store.get(other)) {
-                take(other);
-                onAdopted();
-              }
+              if (lock) take(other, onAdopted);
             })
             .catch(() => {});
         } else {
           let lease = 0;
           try {
-            lease = JSON.parse(o.store.get(other)!).t;
+            lease = JSON.parse(store.get(other)!).t;
           } catch {
             // unreadable: adopt it now, take() discards what cannot be parsed
           }
-          if (o.now() - lease > LEASE_MS) {
-            take(other);
-            onAdopted();
-          }
+          if (io.now() - lease > LEASE_MS) take(other, onAdopted);
         }
       }
     },

@@ -1,33 +1,18 @@
 // Moves messages from the outbox to the collector: batches them, keeps one request in flight
 // per tab, backs off after failures, and empties the outbox with beacons when the page hides.
+import type { Config } from './types';
 import type { Entry, Outbox } from './outbox';
 import type { Transport, Response } from './transport';
 import type { Log } from './log';
+import type { IO } from './io';
 import { utf8Bytes } from './outbox';
 
 /** Browsers share one 64 KiB budget for keepalive fetches and beacons across the whole page. */
 export const KEEPALIVE_QUOTA_BYTES = 65_536;
 
-export interface SenderOptions {
-  outbox: Outbox;
-  transport: Transport;
-  writeKey: string;
-  flushAt: number;
-  flushIntervalMs: number;
-  maxBatchBytes: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  now: () => number;
-  random: () => number;
-  setTimeout: (fn: () => void, ms: number) => any;
-  clearTimeout: (id: any) => void;
-  isOnline: () => boolean;
-  /** False while consent is pending or refused. */
-  canSend: () => boolean;
-  log: Log;
-  emit: (event: 'sent' | 'retry' | 'dropped', detail: object) => void;
-  stringify: (v: unknown) => string;
-}
+/** `Entry.f`: in a request that dies with the page, or handed to the browser (keepalive, beacon). */
+const IN_FETCH = 1;
+const IN_BROWSER = 2;
 
 export interface Sender {
   /** A message was added: send now if a batch is full, else make sure a timer will. */
@@ -36,11 +21,20 @@ export interface Sender {
   flush(): Promise<void>;
   /** The page is hiding: hand everything unsent to the browser with beacons. */
   flushOnHide(): void;
-  /** The page is visible again: beacons it could not trust may be sent again. */
+  /** The page is visible again: what beacons carried without trust may be sent again. */
   onVisible(): void;
 }
 
-export function createSender(o: SenderOptions): Sender {
+export function createSender(
+  c: Config,
+  io: IO,
+  outbox: Outbox,
+  transport: Transport,
+  log: Log,
+  emit: (event: 'sent' | 'retry' | 'dropped', detail: object) => void,
+  /** False while consent is pending or refused. */
+  canSend: () => boolean,
+): Sender {
   let timer: any;
   let draining: Promise<void> | undefined;
   let isDrainingAll = false;
@@ -48,103 +42,94 @@ export function createSender(o: SenderOptions): Sender {
   let blockedUntil = 0;
   let keepaliveBytes = 0;
   let beaconBytes = 0;
-  let inFlight: Entry[] = [];
-  let isInFlightKeepalive = false;
-  let unacknowledgedBeacons: Entry[] = [];
   let isHidden = false;
+  let untrusted: Entry[] = [];
 
+  const isOnline = () => io.navigator.onLine !== false;
   const envelope = (batch: Entry[]) =>
-    `{"writeKey":${o.stringify(o.writeKey)},"sentAt":"${new Date(o.now()).toISOString()}","batch":[${batch.map((e) => e.s).join(',')}]}`;
-  const envelopeBytes = () => utf8Bytes(envelope([]));
-  const unsent = () => o.outbox.entries().filter((e) => !e.f);
+    `{"writeKey":${io.stringify(c.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","batch":[${batch.map((e) => e.s).join()}]}`;
+  const unsent = () => outbox.entries().filter((e) => !e.f);
 
-  /** The oldest unsent entries that fit in `limitBytes` of body (at least one if it fits). */
+  /** The oldest entries that fit in a body of `limitBytes` (none if the first does not). */
   const pick = (from: Entry[], limitBytes: number) => {
-    let size = envelopeBytes();
+    let size = utf8Bytes(envelope([]));
     let n = 0;
     while (n < from.length && (size += from[n].b + 1) <= limitBytes) n++;
     return from.slice(0, n);
   };
 
-  const isDue = (list: Entry[]) =>
-    list.length >= o.flushAt ||
-    list.reduce((n, e) => n + e.b, 0) >= o.maxBatchBytes ||
-    (list.length > 0 && o.now() - list[0].t >= o.flushIntervalMs);
+  const later = (ms: number) => {
+    io.clearTimeout(timer);
+    timer = io.setTimeout(flushDue, ms);
+  };
 
-  const handle = (res: Response, batch: Entry[]): boolean => {
+  const handle = (res: Response, batch: Entry[]): boolean | void => {
     const status = res.status;
-    o.log.debug('response', status, batch.length, 'messages');
-    if (status >= 200 && status < 300) {
+    log.debug('response', status);
+    if (status > 199 && status < 300) {
       failures = 0;
-      o.outbox.remove(batch);
-      o.emit('sent', { count: batch.length, status });
-      if (res.rejected?.length) o.log.warn('flush', `the collector rejected ${res.rejected.length} invalid messages: ${res.rejected.join(', ')}`);
+      outbox.remove(batch);
+      emit('sent', { count: batch.length, status });
+      if (res.rejected?.length) log.warn('flush', 'the collector rejected messages ' + res.rejected);
       return true;
     }
-    if (!status || status == 408 || status == 429 || status >= 500) {
-      if (!status && !o.isOnline()) return false; // offline: the `online` event resumes, no retry spent
+    if (!status || status == 408 || status == 429 || status > 499) {
+      if (!status && !isOnline()) return; // offline: the `online` event resumes, no retry spent
       // Exponential backoff with full jitter, unless the collector said how long to wait.
-      const delay = res.retryAfterMs ?? o.random() * Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** failures);
-      failures++;
-      blockedUntil = o.now() + delay;
-      o.clearTimeout(timer);
-      timer = o.setTimeout(flushDue, delay);
-      o.log.debug('retry', failures, 'in', Math.round(delay), 'ms');
-      o.emit('retry', { attempt: failures, delayMs: delay, status });
-      return false;
+      const delayMs = res.retryAfterMs ?? io.random() * Math.min(c.retryMaxMs, c.retryBaseMs * 2 ** failures++);
+      blockedUntil = io.now() + delayMs;
+      later(delayMs);
+      log.debug('retry in', delayMs);
+      return void emit('retry', { status, delayMs });
     }
-    // A permanent refusal: drop what the collector named as invalid, or the whole batch.
-    const bad = res.rejected ? batch.filter((e) => res.rejected!.indexOf(e.m.messageId) >= 0) : batch;
-    o.outbox.remove(bad);
-    o.log.warn('flush', `the collector refused ${bad.length} messages with HTTP ${status}; they are dropped`);
-    o.emit('dropped', { count: bad.length, reason: 'http ' + status });
+    // A permanent refusal: drop what the collector named as invalid, or else the whole batch.
+    const bad = res.rejected ? batch.filter((e) => res.rejected!.includes(e.m.messageId)) : batch;
+    outbox.remove(bad);
+    log.warn('flush', `HTTP ${status}: ${bad.length} messages dropped`);
+    emit('dropped', { count: bad.length, status });
     return true;
   };
 
-  const sendOne = (batch: Entry[]): Promise<boolean> => {
+  const sendOne = async (batch: Entry[]) => {
     const body = envelope(batch);
     const size = utf8Bytes(body);
     // keepalive lets the request outlive the page, within the page-wide quota.
-    const keepalive = keepaliveBytes + size <= KEEPALIVE_QUOTA_BYTES;
+    const keepalive = keepaliveBytes + beaconBytes + size <= KEEPALIVE_QUOTA_BYTES;
     if (keepalive) keepaliveBytes += size;
-    inFlight = batch;
-    isInFlightKeepalive = keepalive;
-    batch.forEach((e) => (e.f = true));
-    o.log.debug('flush', batch.length, 'messages,', size, 'bytes');
-    return o.transport.post(body, keepalive).then((res) => {
-      if (keepalive) keepaliveBytes -= size;
-      inFlight = [];
-      // Chrome rejects a keepalive fetch's promise when the page unloads, yet still delivers the
-      // request: while hidden, treat it like a beacon instead of sending it all over again.
-      if (!res.status && keepalive && isHidden) return void unacknowledgedBeacons.push(...batch), false;
-      batch.forEach((e) => (e.f = false));
-      return handle(res, batch);
-    });
+    batch.forEach((e) => (e.f = keepalive ? IN_BROWSER : IN_FETCH));
+    log.debug('flush', batch.length);
+    const res = await transport.post(body, keepalive);
+    if (keepalive) keepaliveBytes -= size;
+    // Chrome rejects a keepalive fetch's promise when the page unloads, yet still delivers the
+    // request: while hidden, treat it like a beacon rather than send it all over again.
+    if (!res.status && keepalive && isHidden) return void untrusted.push(...batch);
+    batch.forEach((e) => (e.f = 0));
+    return handle(res, batch);
   };
 
   const drain = async () => {
-    for (;;) {
-      const list = unsent();
-      if (!list.length || !o.canSend() || !o.isOnline() || o.now() < blockedUntil) break;
-      if (!isDrainingAll && !isDue(list)) break;
-      const batch = pick(list, o.maxBatchBytes);
-      if (!(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
+    for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil; ) {
+      const due =
+        isDrainingAll ||
+        list.length >= c.flushAt ||
+        list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes ||
+        io.now() - list[0].t >= c.flushIntervalMs;
+      const batch = pick(list, c.maxBatchBytes);
+      if (!due || !(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
     }
   };
 
   const start = (all: boolean): Promise<void> => {
     isDrainingAll ||= all;
-    o.clearTimeout(timer);
-    timer = undefined;
+    io.clearTimeout(timer);
+    timer = 0;
     return (draining ||= drain()
-      .catch((e) => o.log.warn('flush', String(e)))
+      .catch((e) => log.warn('flush', e))
       .then(() => {
         draining = undefined;
         isDrainingAll = false;
         const left = unsent();
-        if (left.length && !timer && o.now() >= blockedUntil) {
-          timer = o.setTimeout(flushDue, Math.max(0, o.flushIntervalMs - (o.now() - left[0].t)));
-        }
+        if (left.length && !timer && canSend() && isOnline()) later(Math.max(blockedUntil - io.now(), c.flushIntervalMs - io.now() + left[0].t, 0));
       }));
   };
   const flushDue = () => void start(false);
@@ -152,48 +137,47 @@ export function createSender(o: SenderOptions): Sender {
   return {
     schedule() {
       if (draining) return; // the drain in progress picks new messages up
-      if (o.outbox.entries().length >= o.flushAt) flushDue();
-      else if (!timer) timer = o.setTimeout(flushDue, o.flushIntervalMs);
+      if (outbox.entries().length >= c.flushAt) flushDue();
+      else if (!timer) later(c.flushIntervalMs);
     },
     flush: () => start(true),
     flushOnHide() {
       isHidden = true;
-      if (!o.canSend()) return;
-      // What a keepalive fetch already carries survives the page; everything else goes now.
-      let list = o.outbox.entries().filter((e) => !e.f || (inFlight.indexOf(e) >= 0 && !isInFlightKeepalive));
+      if (!canSend()) return;
+      // What the browser already carries (keepalive, beacons) survives the page; the rest goes now.
+      let list = outbox.entries().filter((e) => e.f != IN_BROWSER);
       let limit = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
-      // Trust the browser with a beacon only while the collector has been answering and the
-      // browser is online; otherwise the messages stay in the outbox for the next page load.
-      const isTrusted = !failures && o.isOnline();
+      // Trust a beacon only while the collector has been answering and the browser is online;
+      // otherwise its messages stay in the outbox, and the next page load sends them again.
+      const isTrusted = !failures && isOnline();
       while (list.length) {
         let chunk = pick(list, limit);
         if (!chunk.length) chunk = list.slice(0, 1);
         const body = envelope(chunk);
         const size = utf8Bytes(body);
-        if (o.transport.beacon(body)) {
+        if (transport.beacon(body)) {
           beaconBytes += size;
           limit -= size;
-          o.log.debug('beacon', chunk.length, 'messages,', size, 'bytes');
-          chunk.forEach((e) => (e.f = true));
-          if (isTrusted) o.outbox.remove(chunk);
-          else unacknowledgedBeacons.push(...chunk);
+          log.debug('beacon', chunk.length);
+          chunk.forEach((e) => (e.f = IN_BROWSER));
+          if (isTrusted) outbox.remove(chunk);
+          else untrusted.push(...chunk);
+          list = list.slice(chunk.length);
         } else if (chunk.length > 1) {
           limit = size >> 1; // refused: halve the chunk and try again
-          continue;
         } else {
           // Not even one message fits: the quota is spent. One keepalive fetch is the last try;
-          // the rest stays in the outbox, and the next page load sends it.
+          // the rest stays in the outbox for the next page load.
           void sendOne(chunk);
           break;
         }
-        list = list.slice(chunk.length);
       }
     },
     onVisible() {
       isHidden = false;
       beaconBytes = 0; // beacons sent while hidden have long finished
-      unacknowledgedBeacons.forEach((e) => (e.f = false));
-      unacknowledgedBeacons = [];
+      untrusted.forEach((e) => (e.f = 0));
+      untrusted = [];
       flushDue();
     },
   };

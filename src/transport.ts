@@ -1,6 +1,7 @@
 // The two ways a batch leaves the page. Bodies are `text/plain` so every request is CORS-simple:
 // a request that needs a preflight cannot be sent by sendBeacon, and a preflighted keepalive
 // fetch is dropped when the page unloads.
+import type { IO } from './io';
 
 export interface Response {
   /** HTTP status, or 0 for a network error or timeout. */
@@ -20,59 +21,43 @@ export interface Transport {
   beacon(body: string): boolean;
 }
 
-export interface TransportIO {
-  fetch?: typeof fetch;
-  sendBeacon?: (url: string, data: BodyInit) => boolean;
-  now: () => number;
-  setTimeout: (fn: () => void, ms: number) => unknown;
-}
-
-const TYPE = 'text/plain;charset=UTF-8';
+const headers = { 'Content-Type': 'text/plain;charset=UTF-8' };
 const TIMEOUT_MS = 10_000;
 
 /** Retry-After is either seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return;
-  const ms = /^\d+$/.test(value) ? +value * 1000 : Date.parse(value) - now;
-  return isNaN(ms) ? undefined : Math.max(0, ms);
+  const ms = value ? (/^\d+$/.test(value) ? +value * 1000 : Date.parse(value) - now) : NaN;
+  return isNaN(ms) ? undefined : Math.max(ms, 0);
 }
 
-export function createTransport(url: string, io: TransportIO): Transport {
+export function createTransport(url: string, io: IO): Transport {
   const post = async (body: string, keepalive: boolean): Promise<Response> => {
-      if (!io.fetch) return { status: 0 };
-      const abort = typeof AbortController == 'function' ? new AbortController() : undefined;
-      io.setTimeout(() => abort?.abort(), TIMEOUT_MS);
+    const abort = new AbortController();
+    io.setTimeout(() => abort.abort(), TIMEOUT_MS);
+    try {
+      const res = await io.fetch!(url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
+      const status = res.status;
+      let rejected;
       try {
-        const res = await io.fetch(url, {
-          method: 'POST',
-          body,
-          keepalive,
-          credentials: 'omit',
-          headers: { 'Content-Type': TYPE },
-          signal: abort?.signal,
-        });
-        const result: Response = { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()) };
-        if (res.status == 207 || res.status >= 400) {
-          try {
-            result.rejected = (await res.json()).rejected.map((r: { messageId: string }) => r.messageId);
-          } catch {
-            // no readable list: the whole batch is treated alike
-          }
-        }
-        return result;
+        // A 207 or a 4xx may list the invalid messages: only those are dropped.
+        if (status == 207 || status > 399) rejected = (await res.json()).rejected.map((r: any) => r.messageId);
       } catch {
-        return { status: 0 }; // offline, DNS, CORS, reset connection or our timeout
+        // no readable list: the whole batch is treated alike
       }
+      return { status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()), rejected };
+    } catch {
+      return { status: 0 }; // offline, DNS, CORS, a reset connection, our timeout, or no fetch at all
+    }
   };
   return {
     post,
     beacon(body) {
+      if (!io.sendBeacon) {
+        void post(body, true);
+        return true;
+      }
       try {
-        if (!io.sendBeacon) {
-          void post(body, true);
-          return true;
-        }
-        return io.sendBeacon(url, new Blob([body], { type: TYPE }));
+        return io.sendBeacon(url, new Blob([body], { type: headers['Content-Type'] }));
       } catch {
         return false; // some browsers throw instead of returning false over the quota
       }

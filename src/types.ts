@@ -84,3 +84,7 @@ export interface Message {
   traits?: Properties;
   context: Properties;
 }
+
+/** Options with their defaults filled in (internal). */
+export type Config = TrackerOptions &
+  Required<Pick<TrackerOptions, 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'retryBaseMs' | 'retryMaxMs' | 'maxQueueMessages' | 'maxQueueBytes'>>;
