@@ -12,6 +12,8 @@ const plugins = () => [
   typescript({ tsconfig: './tsconfig.json', compilerOptions: { noEmit: false, declaration: false }, include: ['src/**/*.ts'] }),
 ];
 
+const readable = terser({ ecma: 2020, compress: false, mangle: false, format: { beautify: true, comments: false } });
+
 export default [
   {
     input: 'src/browser.ts',
@@ -24,9 +26,10 @@ export default [
   },
   {
     input: 'src/index.ts',
+    // Readable for whoever steps into it, but without the comments: the app's bundler minifies.
     output: [
-      { file: 'dist/index.mjs', format: 'es' },
-      { file: 'dist/index.cjs', format: 'cjs' },
+      { file: 'dist/index.mjs', format: 'es', plugins: [readable] },
+      { file: 'dist/index.cjs', format: 'cjs', plugins: [readable] },
     ],
     plugins: plugins(),
   },

@@ -1,0 +1,64 @@
+// Size budgets for every shipped file, checked by `npm test` (which builds first): a change that
+// makes the snippet, cio.js or the npm entry grow past its budget fails the build.
+// The targets of issue 6 are 600 B for the snippet and 3,072 B brotli for cio.js.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
+
+const BUDGET = {
+  snippetMinifiedBytes: 600,
+  cioBrotliBytes: 5_200,
+  entryBrotliBytes: 7_000,
+};
+
+describe('size budgets', () => {
+  const s = sizes();
+  it(`keeps the snippet within ${BUDGET.snippetMinifiedBytes} B minified`, () => {
+    expect(s.snippet).toBeLessThanOrEqual(BUDGET.snippetMinifiedBytes);
+  });
+  it(`keeps dist/cio.js within ${BUDGET.cioBrotliBytes} B brotli`, () => {
+    expect(s.cio.brotli).toBeLessThanOrEqual(BUDGET.cioBrotliBytes);
+  });
+  it(`keeps the npm entry within ${BUDGET.entryBrotliBytes} B brotli`, () => {
+    expect(s.entry.brotli).toBeLessThanOrEqual(BUDGET.entryBrotliBytes);
+  });
+});
+
+describe('the generated snippet', () => {
+  const snippet = readFileSync('dist/snippet.html', 'utf8');
+  it('keeps the three placeholders literally', () => {
+    for (const p of SNIPPET_PLACEHOLDERS) expect(snippet).toContain(p);
+  });
+  it('is the one the README shows', () => {
+    expect(readFileSync('README.md', 'utf8')).toContain('```html\n' + snippet + '```');
+  });
+  it('is ES5: no arrow functions, let/const, template strings or classes', () => {
+    expect(snippet).not.toMatch(/=>|\blet\b|\bconst\b|`|\bclass\b/);
+  });
+  it('has an SRI variant whose integrity matches dist/cio.js', async () => {
+    const { createHash } = await import('node:crypto');
+    const hash = 'sha384-' + createHash('sha384').update(readFileSync('dist/cio.js')).digest('base64');
+    expect(readFileSync('dist/snippet-sri.html', 'utf8')).toContain(`integrity="${hash}"`);
+    expect(readFileSync('dist/cio.js.sri', 'utf8').trim()).toBe(hash);
+  });
+});
+
+describe('the npm entry', () => {
+  it('ships ESM, CJS and one bundled .d.ts with no runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');
+    expect(readFileSync('dist/index.mjs', 'utf8')).toMatch(/export \{ *createTracker *\}/);
+    expect(readFileSync('dist/index.cjs', 'utf8')).toContain('exports.createTracker');
+    expect(readFileSync('dist/index.d.ts', 'utf8')).toContain('declare function createTracker');
+  });
+  it('can be imported in Node without a window, and ignores calls there', async () => {
+    const { createTracker } = await import('../../dist/index.mjs');
+    const warnings: string[] = [];
+    const t = createTracker({ siteId: 'x' }, { console: { warn: (m: string) => warnings.push(m), log() {} } });
+    t.track('a');
+    t.identify('b');
+    await t.flush();
+    expect(warnings).toEqual(['tracklet: createTracker(): ignored outside a browser']);
+  });
+});
