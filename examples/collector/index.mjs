@@ -127,7 +127,7 @@ export async function createCollector({
         userId: m.userId ?? null,
         originalTimestamp: m.timestamp,
         timestampMs,
-        sentAt: typeof sentAt == 'string' ? sentAt : null,
+        sentAt: skewMs == null ? null : sentAt, // only a sentAt that was used
         receivedAtMs,
         skewMs,
         raw: JSON.stringify(m),
