@@ -1,0 +1,79 @@
+// The live view: events arrive over server-sent events (/api/stream) and are listed with their
+// corrected time and skew; a click shows the raw JSON. Hash routes switch to people and segments.
+import { el, formatSkew, formatTime, describeName, personLink, getJson } from './dom.js';
+import { createChart } from './chart.js';
+import { showPeople } from './people.js';
+import { setUpSegments } from './segments.js';
+
+const MAX_ROWS = 500;
+const rows = /** @type {HTMLTableSectionElement} */ (document.querySelector('#events tbody'));
+const raw = /** @type {HTMLElement} */ (document.getElementById('raw'));
+const rawTitle = /** @type {HTMLElement} */ (document.getElementById('raw-title'));
+const connection = /** @type {HTMLElement} */ (document.getElementById('connection'));
+const chart = createChart(/** @type {HTMLElement} */ (document.getElementById('chart')));
+
+/** @param {any} event a stored event */
+function eventRow(event) {
+  const row = el('tr', {}, [
+    el('td', { className: 'time', text: formatTime(event.timestamp), title: `original ${event.originalTimestamp}, received ${event.receivedAt}` }),
+    el('td', {}, [el('span', { className: `type ${event.type}`, text: event.type })]),
+    el('td', { className: 'name', text: describeName(event) }),
+    el('td', {}, [personLink(event.person)]),
+    el('td', { className: 'skew', text: formatSkew(event.skewMs) }),
+  ]);
+  row.dataset.messageId = event.messageId;
+  row.addEventListener('click', () => {
+    rows.querySelector('tr.selected')?.classList.remove('selected');
+    row.classList.add('selected');
+    rawTitle.textContent = `Raw message ${event.messageId}`;
+    raw.textContent = JSON.stringify(event.raw, null, 2);
+  });
+  return row;
+}
+
+async function loadRecentEvents() {
+  const { events } = await getJson(`/api/events?limit=${MAX_ROWS}`);
+  rows.replaceChildren(...events.map(eventRow));
+}
+
+function listenForEvents() {
+  const stream = new EventSource('/api/stream');
+  stream.addEventListener('open', () => {
+    connection.textContent = 'live';
+    connection.classList.add('live');
+  });
+  stream.addEventListener('error', () => {
+    connection.textContent = 'reconnecting…';
+    connection.classList.remove('live');
+  });
+  stream.addEventListener('message', (message) => {
+    const event = JSON.parse(message.data);
+    // An identify can merge earlier anonymous rows into a person: re-read them attributed anew.
+    if (event.type == 'identify') loadRecentEvents().catch(() => {});
+    else {
+      rows.prepend(eventRow(event));
+      while (rows.rows.length > MAX_ROWS) rows.lastElementChild?.remove();
+    }
+    chart.refreshSoon();
+    if (location.hash.startsWith('#people')) showRoute();
+  });
+}
+
+function showRoute() {
+  const [view, id] = location.hash.slice(1).split('/');
+  const current = ['people', 'segments'].includes(view) ? view : 'live';
+  for (const section of document.querySelectorAll('[data-section]')) {
+    /** @type {HTMLElement} */ (section).hidden = /** @type {HTMLElement} */ (section).dataset.section != current;
+  }
+  for (const link of document.querySelectorAll('nav a')) {
+    link.classList.toggle('active', /** @type {HTMLElement} */ (link).dataset.view == current);
+  }
+  if (current == 'people') showPeople(id ? decodeURIComponent(id) : null).catch((error) => console.warn(error));
+}
+
+window.addEventListener('hashchange', showRoute);
+showRoute();
+setUpSegments();
+listenForEvents();
+loadRecentEvents().catch((error) => console.warn(error));
+chart.refresh().catch((error) => console.warn(error));
