@@ -3,8 +3,10 @@
 //
 // Each tab writes only its own key (`_cio_ob:<tab id>`): localStorage has no atomic
 // read-modify-write across tabs, so a shared key would lose one tab's writes to another's.
-// A tab holds a Web Lock named after its key for as long as it lives; the browser releases it
-// when the tab closes or crashes, and a tab that can then take it adopts what was left behind.
+// While its key holds messages, a tab holds a Web Lock named after the key; the browser releases
+// it when the tab closes or crashes, and a tab that can then take it adopts what was left behind.
+// The lock is let go as soon as the outbox is empty: the HTML spec bars a page that holds a lock
+// from the back/forward cache (not-restored reason "lock"), and an empty outbox guards nothing.
 // Without Web Locks, a key whose lease (the time of its last write) is older than LEASE_MS is
 // adopted instead; should its tab still be alive, its messages may then be sent twice, with the
 // same messageIds. Writes are batched: the calls of one task make one write, at the end of that
@@ -57,9 +59,8 @@ export function createOutbox(
   let queue: Entry[] = [];
   let bytes = 0;
   let isWriteScheduled = false;
-
-  // Hold our own lock for the life of the tab: it tells other tabs we are alive.
-  io.locks?.request(key, () => new Promise(() => {})).catch(() => {});
+  /** Lets go of our lock: undefined while not held, 0 while requested. */
+  let unlock: (() => void) | 0 | undefined;
 
   const write = () => {
     isWriteScheduled = false;
@@ -69,10 +70,19 @@ export function createOutbox(
       dropped++;
     }
     if (dropped) onDrop(dropped);
+    if (!queue.length && unlock) unlock = void unlock();
     store.set(key, queue.length ? `{"t":${io.now()},"q":[${queue.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
   };
 
   const add = (e: Entry) => {
+    // Requested before the key is first written (the write waits for the end of the task), so
+    // another tab's request for it always comes second.
+    if (unlock === undefined && io.locks) {
+      unlock = 0;
+      io.locks
+        .request(key, () => new Promise<void>((resolve) => (unlock = queue.length ? resolve : void resolve())))
+        .catch(() => (unlock = undefined));
+    }
     queue.push(e);
     bytes += e.b;
     if (!isWriteScheduled) queueMicrotask(write);

@@ -17,9 +17,17 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+/**
+ * `withBackForwardCache`: playwright turns the back/forward cache off by default
+ * (--disable-back-forward-cache); tests of bfcache eligibility need it on.
+ */
+export async function launchChromium(extraArgs: string[] = [], { withBackForwardCache = false } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (.ci/run does)`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    ignoreDefaultArgs: withBackForwardCache ? ['--disable-back-forward-cache'] : undefined,
+  });
 }
