@@ -1,0 +1,160 @@
+// The request body, headers and message fields, exactly as docs/protocol.md documents them.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BATCH_URL, setup, settle, uuid, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => {
+  s = setup();
+  s.win.document.title = 'A-1';
+});
+afterEach(() => vi.useRealTimers());
+
+const context = (s: Setup) => ({
+  page: { url: 'https://shop.example/p/a-1?ref=mail', path: '/p/a-1', referrer: '', title: 'A-1', search: '?ref=mail' },
+  userAgent: s.win.navigator.userAgent,
+  locale: s.win.navigator.language,
+  library: { name: 'tracklet', version: '0.1.0' },
+});
+
+describe('the wire format', () => {
+  it('posts {writeKey, sentAt, batch} as text/plain to {endpoint}/v1/batch, with no query string and no credentials', async () => {
+    const cio = await s.open();
+    cio.track('added_to_cart', { sku: 'A-1', price: 19.5 });
+    vi.advanceTimersByTime(250);
+    await cio.flush();
+
+    expect(s.requests).toHaveLength(1);
+    const [r] = s.requests;
+    expect(r.url).toBe(BATCH_URL);
+    expect(r.init.method).toBe('POST');
+    expect(r.init.headers).toEqual({ 'Content-Type': 'text/plain;charset=UTF-8' });
+    expect(r.init.credentials).toBe('omit');
+    expect(Object.keys(r.json)).toEqual(['writeKey', 'sentAt', 'batch']);
+    expect(r.json).toStrictEqual({
+      writeKey: 'site-1',
+      sentAt: '2026-11-29T10:00:00.250Z',
+      batch: [
+        {
+          type: 'track',
+          messageId: uuid(3),
+          timestamp: '2026-11-29T10:00:00.000Z',
+          anonymousId: uuid(1),
+          event: 'added_to_cart',
+          properties: { sku: 'A-1', price: 19.5 },
+          context: context(s),
+        },
+      ],
+    });
+  });
+
+  it('sends identify with traits, then every later message carries the userId', async () => {
+    const cio = await s.open();
+    cio.identify({ id: 42, email: 'a@b.co', created_at: 1700000000 });
+    cio.track('added_to_cart');
+    await cio.flush();
+
+    expect(s.sent()).toStrictEqual([
+      {
+        type: 'identify',
+        messageId: uuid(3),
+        timestamp: '2026-11-29T10:00:00.000Z',
+        anonymousId: uuid(1),
+        userId: '42',
+        traits: { email: 'a@b.co', created_at: 1700000000 },
+        context: context(s),
+      },
+      {
+        type: 'track',
+        messageId: uuid(4),
+        timestamp: '2026-11-29T10:00:00.000Z',
+        anonymousId: uuid(1),
+        userId: '42',
+        event: 'added_to_cart',
+        properties: {},
+        context: context(s),
+      },
+    ]);
+  });
+
+  it('accepts identify(id, traits) as well as identify({ id, ...traits })', async () => {
+    const cio = await s.open();
+    cio.identify('u-7', { email: 'u7@example.com' });
+    await cio.flush();
+    expect(s.sent()[0]).toMatchObject({ type: 'identify', userId: 'u-7', traits: { email: 'u7@example.com' } });
+  });
+
+  it('sends page with name and properties holding url, path, referrer, title, search and the data passed', async () => {
+    const cio = await s.open();
+    cio.page('Pricing', { plan: 'pro' });
+    await cio.flush();
+
+    expect(s.sent()).toStrictEqual([
+      {
+        type: 'page',
+        messageId: uuid(3),
+        timestamp: '2026-11-29T10:00:00.000Z',
+        anonymousId: uuid(1),
+        name: 'Pricing',
+        properties: { ...context(s).page, plan: 'pro' },
+        context: context(s),
+      },
+    ]);
+  });
+
+  it('reads a page() argument that is a path or URL as the page url, not a name', async () => {
+    const cio = await s.open();
+    cio.page('/virtual/step-2');
+    await cio.flush();
+    const [m] = s.sent();
+    expect(m.name).toBeUndefined();
+    expect(m.properties.url).toBe('https://shop.example/virtual/step-2');
+  });
+
+  it('sends a page view when created, unless autoTrackPage is false', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.type)).toEqual(['page']);
+
+    const quiet = setup();
+    await (await quiet.open()).flush();
+    expect(quiet.requests).toHaveLength(0);
+  });
+
+  it('defaults the endpoint to the page origin', async () => {
+    const cio = await s.open({ endpoint: undefined });
+    cio.track('x');
+    await cio.flush();
+    expect(s.requests[0].url).toBe('https://shop.example/v1/batch');
+  });
+
+  it('gives every message its own UUID from randomId, reused when the message is sent again', async () => {
+    const real = setup();
+    delete real.io.randomId;
+    const cio = await real.open();
+    real.answers.push(500);
+    cio.track('a');
+    cio.track('b');
+    await cio.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    const [first, second] = real.requests.map((r) => r.json.batch.map((m: any) => m.messageId));
+    expect(first).toHaveLength(2);
+    expect(new Set(first).size).toBe(2);
+    for (const id of first) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(second).toEqual(first);
+  });
+
+  it('keeps messages oldest first in the batch', async () => {
+    const cio = await s.open();
+    for (const name of ['one', 'two', 'three']) {
+      cio.track(name);
+      vi.advanceTimersByTime(10);
+    }
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.event, m.timestamp])).toEqual([
+      ['one', '2026-11-29T10:00:00.000Z'],
+      ['two', '2026-11-29T10:00:00.010Z'],
+      ['three', '2026-11-29T10:00:00.020Z'],
+    ]);
+  });
+});
