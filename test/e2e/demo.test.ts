@@ -1,0 +1,146 @@
+// The demo end to end: the shop (with the built snippet pasted in by the collector) sends to the
+// reference collector, and the live view shows the event, the person it was merged into, and an
+// event named like HTML as plain text, under a CSP that no page of the demo violates.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
+// @ts-ignore: plain ESM with JSDoc types
+import { createCollector } from '../../examples/collector/index.mjs';
+
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const CUSTOMER = 'customer-42';
+
+let browser: Browser;
+let collector: { url: string; close(): Promise<void> };
+let dataDir: string;
+let shopContext: BrowserContext;
+let liveContext: BrowserContext;
+let liveView: Page;
+const dialogs: string[] = [];
+
+/** A page that records CSP violations (in window.__violations) and any dialog it opens. */
+async function openPage(context: BrowserContext, url: string) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    (window as any).__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(url);
+  return page;
+}
+const violations = (page: Page) => page.evaluate(() => (window as any).__violations as string[]);
+const apiEvents = async () => (await (await fetch(`${collector.url}/api/events?limit=1000`)).json()).events as any[];
+async function waitForEvent(match: (event: any) => boolean) {
+  await expect.poll(async () => (await apiEvents()).some(match), { timeout: 15_000, interval: 200 }).toBe(true);
+}
+
+beforeAll(async () => {
+  if (!existsSync('dist/snippet.html')) throw new Error('dist/ is missing: run "npm run build" first');
+  dataDir = mkdtempSync(join(tmpdir(), 'tracklet-demo-'));
+  collector = await createCollector({ port: 0, host: '127.0.0.1', dbPath: join(dataDir, 'demo.db'), log: () => {} });
+  browser = await launchChromium();
+  shopContext = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  liveContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  liveView = await openPage(liveContext, `${collector.url}/`);
+  await liveView.waitForSelector('#connection.live');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the shop and the live view', () => {
+  it('shows an anonymous add-to-cart, then the person it belongs to once they log in', async () => {
+    const shop = await openPage(shopContext, `${collector.url}/shop/`);
+    await shop.waitForFunction(() => (window as any)._cio?.__tracklet === 1);
+    await shop.click('button[data-sku="TEA-SEN"]');
+    await waitForEvent((e) => e.name == 'added_to_cart' && e.person.userId == null);
+    const row = liveView.locator('#events tbody tr', { hasText: 'added_to_cart' });
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await row.first().locator('.person-link').textContent()).toMatch(/^anonymous /);
+
+    await shop.click('a[href="login.html"]');
+    await shop.waitForFunction(() => (window as any)._cio?.__tracklet === 1);
+    await shop.click('#login button[type=submit]');
+    await waitForEvent((e) => e.type == 'identify' && e.person.userId == CUSTOMER);
+
+    // The earlier anonymous row is now attributed to the customer, in the list and the timeline.
+    await expect.poll(() => row.first().locator('.person-link').textContent(), { timeout: 10_000 }).toBe(CUSTOMER);
+    await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
+    const timeline = liveView.locator('#timeline li');
+    await expect.poll(() => timeline.allTextContents(), { timeout: 10_000 }).toEqual(
+      expect.arrayContaining([expect.stringContaining('added_to_cart'), expect.stringContaining('identify')]),
+    );
+    expect(await liveView.locator('#person-title').textContent()).toBe(`Timeline of ${CUSTOMER}`);
+
+    expect(await violations(shop)).toEqual([]);
+    await shop.close();
+  });
+
+  it('shows an event named like an <img> tag as text, and runs no script from it', async () => {
+    const shop = await openPage(shopContext, `${collector.url}/shop/`);
+    await shop.waitForFunction(() => (window as any)._cio?.__tracklet === 1);
+    await shop.evaluate((name) => (window as any)._cio.track(name, { label: name }), XSS_NAME);
+    await waitForEvent((e) => e.name == XSS_NAME);
+
+    await liveView.goto(`${collector.url}/#live`);
+    const cell = liveView.locator('#events td.name', { hasText: XSS_NAME });
+    await expect.poll(() => cell.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await cell.first().textContent()).toBe(XSS_NAME);
+    await cell.first().click();
+    expect(await liveView.locator('#raw').textContent()).toContain(JSON.stringify(XSS_NAME).slice(1, -1));
+    // Also where the person's timeline and the segments list render it.
+    await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
+    await expect.poll(() => liveView.locator('#timeline li', { hasText: XSS_NAME }).count(), { timeout: 10_000 }).toBe(1);
+    await liveView.goto(`${collector.url}/#segments`);
+    await liveView.fill('#segment-form input[name=event]', XSS_NAME);
+    await liveView.click('#segment-form button');
+    await expect.poll(() => liveView.locator('#segment-summary').textContent(), { timeout: 10_000 }).toContain(XSS_NAME);
+
+    for (const page of [liveView, shop]) {
+      expect(await page.locator('img[src="x"]').count()).toBe(0);
+    }
+    expect(dialogs).toEqual([]);
+    await shop.close();
+  });
+
+  it('sends scrolled_to_bottom once when the reader reaches the end of the article', async () => {
+    const article = await openPage(shopContext, `${collector.url}/shop/article.html`);
+    await article.waitForFunction(() => (window as any)._cio?.__tracklet === 1);
+    await article.locator('#article-end').scrollIntoViewIfNeeded();
+    await article.mouse.wheel(0, -2000);
+    await article.locator('#article-end').scrollIntoViewIfNeeded();
+    await waitForEvent((e) => e.name == 'scrolled_to_bottom');
+    await article.evaluate(() => (window as any)._cio.flush());
+    expect((await apiEvents()).filter((e) => e.name == 'scrolled_to_bottom')).toHaveLength(1);
+    expect(await violations(article)).toEqual([]);
+    await article.close();
+  });
+
+  it('sends a page view for each history.pushState navigation of the SPA', async () => {
+    const spa = await openPage(shopContext, `${collector.url}/spa/`);
+    await spa.click('a[href="/spa/pricing"]');
+    await waitForEvent((e) => e.type == 'page' && e.raw.properties?.path == '/spa/pricing');
+    expect(await violations(spa)).toEqual([]);
+    await spa.close();
+  });
+
+  it('keeps the live view free of CSP violations, and saves its screenshot for the README', async () => {
+    await liveView.goto(`${collector.url}/#live`);
+    await liveView.locator('#events td.name', { hasText: 'added_to_cart' }).first().click();
+    await liveView.waitForSelector('#chart canvas');
+    expect(await violations(liveView)).toEqual([]);
+    expect(dialogs).toEqual([]);
+    await liveView.evaluate(() => window.scrollTo(0, 0));
+    await liveView.screenshot({ path: 'docs/live-view.png' });
+  });
+});
