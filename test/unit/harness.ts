@@ -24,6 +24,8 @@ export interface Request {
   body: string;
   json: any;
   init: RequestInit;
+  /** The fake clock when the request was made (ms since T0). */
+  at: number;
 }
 
 export interface Beacon {
@@ -44,7 +46,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
   let ids = 0;
   const fetch = vi.fn(async (url: string, init: RequestInit) => {
     const body = init.body as string;
-    requests.push({ url, body, json: JSON.parse(body), init });
+    requests.push({ url, body, json: JSON.parse(body), init, at: Date.now() - T0 });
     const a = await (answers.shift() ?? 200);
     if (a == 'network-error') throw new TypeError('Failed to fetch');
     const { status, body: answer, headers = {} } = typeof a == 'number' ? { status: a } : a;

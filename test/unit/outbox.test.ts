@@ -1,0 +1,164 @@
+// The persistent outbox: written before the event loop turns, once per task, emptied only by a
+// 2xx, adopted by another tab when its own tab is gone, and kept within its limits.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setup, settle, storedIds, T0, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => (s = setup()));
+afterEach(() => vi.useRealTimers());
+
+/**
+ * A LockManager that behaves like the browser's for these calls: the callback runs a task later,
+ * the lock is held until its promise settles, `ifAvailable` gets null when it is taken.
+ * `close(name)` is the browser releasing a closed tab's lock.
+ */
+function fakeLocks() {
+  const held = new Set<string>();
+  const locks = {
+    request(name: string, options: any, callback?: (lock: Lock | null) => unknown) {
+      if (typeof options == 'function') (callback = options), (options = {});
+      if (held.has(name)) return options.ifAvailable ? Promise.resolve(callback!(null)) : new Promise(() => {});
+      if (!options.ifAvailable) held.add(name);
+      return new Promise((r) => setTimeout(r, 0))
+        .then(() => (held.add(name), callback!({ name, mode: 'exclusive' } as Lock)))
+        .finally(() => held.delete(name));
+    },
+    close: (name: string) => held.delete(name),
+    held,
+  };
+  return locks;
+}
+
+describe('writing the outbox', () => {
+  it('stores a message in localStorage before the event loop turns (after one microtask)', async () => {
+    const cio = await s.open();
+    cio.track('saved');
+    await Promise.resolve();
+    const stored = Object.values(s.outboxes());
+    expect(stored).toHaveLength(1);
+    expect(stored[0].q.map(([t, m]: [number, any]) => [t, m.event])).toEqual([[T0, 'saved']]);
+  });
+
+  it('writes once per task, however many calls the task makes', async () => {
+    const cio = await s.open({ flushAt: 5000 });
+    // On the instance, not Storage.prototype: happy-dom binds each Storage method to its instance.
+    const setItem = vi.spyOn(s.win.localStorage, 'setItem');
+    for (let i = 0; i < 1000; i++) cio.track('e' + i);
+    expect(setItem).not.toHaveBeenCalled();
+    await Promise.resolve();
+    const writes = setItem.mock.calls.filter(([key]) => String(key).startsWith('_cio_ob:'));
+    expect(writes).toHaveLength(1);
+    expect(storedIds(s.outboxes())).toHaveLength(1000);
+    setItem.mockRestore();
+  });
+
+  it('keeps messages stored through failures and removes them only after a 2xx', async () => {
+    const cio = await s.open({}, { random: () => 1 });
+    s.answers.push(500, 'network-error', 200);
+    cio.track('a');
+    await cio.flush();
+    expect(storedIds(s.outboxes())).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.requests).toHaveLength(2);
+    expect(storedIds(s.outboxes())).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(s.requests).toHaveLength(3);
+    expect(s.outboxes()).toEqual({});
+  });
+});
+
+describe('adopting what a closed tab left', () => {
+  it('with Web Locks: takes another tab\'s messages once the browser has released its lock', async () => {
+    const locks = fakeLocks() as unknown as LockManager & ReturnType<typeof fakeLocks>;
+    const left = await s.open({ flushAt: 100 }, { locks });
+    left.track('from_closed_tab');
+    await settle();
+    const [key] = Object.keys(s.outboxes());
+    expect(locks.held.has(key)).toBe(true);
+    const leftIds = storedIds(s.outboxes());
+
+    // While the other tab lives, its lock is held: nothing is taken.
+    const alive = await s.open({}, { locks });
+    await alive.flush();
+    expect(s.requests).toHaveLength(0);
+
+    vi.clearAllTimers(); // the first tab is gone: no timer of its will ever run
+    locks.close(key);
+    const next = await s.open({}, { locks });
+    await next.flush();
+    expect(s.sent().map((m: any) => m.messageId)).toEqual(leftIds);
+    await settle();
+    expect(s.outboxes()).toEqual({});
+  });
+
+  it('without Web Locks: takes a key whose last write is over 2 minutes old, not before', async () => {
+    const left = await s.open({ flushAt: 100 });
+    left.track('from_closed_tab');
+    await settle();
+    const leftIds = storedIds(s.outboxes());
+    vi.clearAllTimers(); // the first tab is gone
+
+    vi.advanceTimersByTime(60_000);
+    const next = await s.open({ locks: undefined } as any);
+    await next.flush();
+    expect(s.requests).toHaveLength(0);
+
+    vi.advanceTimersByTime(61_000);
+    s.hide();
+    s.show(); // adoption is retried when the page is visible again
+    await settle();
+    await next.flush();
+    expect(s.sent().map((m: any) => m.messageId)).toEqual(leftIds);
+  });
+
+  it('a second tracker on the same storage ignores a key it cannot read', async () => {
+    s.win.localStorage.setItem('_cio_ob:broken', '{"t":0,"q":[');
+    const cio = await s.open();
+    cio.track('fine');
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['fine']);
+    expect(s.win.localStorage.getItem('_cio_ob:broken')).toBeNull();
+  });
+});
+
+describe('limits', () => {
+  it('keeps at most 1,000 messages, dropping the oldest with one warning saying how many', async () => {
+    const cio = await s.open({ flushAt: 5000 });
+    const dropped = vi.fn();
+    cio.on('dropped', dropped);
+    for (let i = 0; i < 1005; i++) cio.track('e' + i);
+    await settle();
+    const events = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: any) => m.event));
+    expect(events).toHaveLength(1000);
+    expect(events[0]).toBe('e5');
+    expect(s.warnings()).toEqual(['tracklet: track(): outbox full: the 5 oldest messages were dropped']);
+    expect(dropped).toHaveBeenCalledWith({ count: 5 });
+  });
+
+  it('keeps at most 1 MB of messages, dropping the oldest with one warning saying how many', async () => {
+    const cio = await s.open({ flushAt: 5000, maxBatchBytes: 2e6 });
+    const blob = 'x'.repeat(10_000);
+    for (let i = 0; i < 110; i++) cio.track('e' + i, { blob });
+    await settle();
+    const kept = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: any) => m.event));
+    const count = 110 - kept.length;
+    expect(count).toBeGreaterThan(0);
+    expect(kept[kept.length - 1]).toBe('e109');
+    expect(kept[0]).toBe('e' + count);
+    expect(JSON.stringify(Object.values(s.outboxes())[0].q).length).toBeLessThan(1e6 + 100_000);
+    expect(s.warnings()).toEqual([`tracklet: track(): outbox full: the ${count} oldest messages were dropped`]);
+  });
+
+  it('drops messages older than 7 days', async () => {
+    const cio = await s.open();
+    s.setOnline(false);
+    cio.track('stale');
+    vi.advanceTimersByTime(7 * 86_400_000 + 1);
+    cio.track('fresh');
+    await settle();
+    s.setOnline(true);
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['fresh']);
+  });
+});
