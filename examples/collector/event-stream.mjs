@@ -1,6 +1,9 @@
 // Server-sent events for the live view: every stored message is written to every open stream.
+import { refuse } from './respond.mjs';
 
 const HEARTBEAT_MS = 15_000;
+/** Each stream holds a socket open: cap them so streams cannot exhaust the server's sockets. */
+const MAX_STREAMS = 100;
 
 export function createEventStream() {
   /** @type {Set<import('node:http').ServerResponse>} */
@@ -15,6 +18,7 @@ export function createEventStream() {
      * @param {import('node:http').ServerResponse} res
      */
     open(req, res) {
+      if (clients.size >= MAX_STREAMS) return refuse(res, 503, 'too_many_streams', `at most ${MAX_STREAMS} live views at once`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write(': connected\n\n');
       clients.add(res);
