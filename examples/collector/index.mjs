@@ -61,7 +61,10 @@ export async function createCollector({
   const mounts = Object.entries(staticDirs).sort(([a], [b]) => b.length - a.length);
   let origin = '';
 
-  /** @type {import('node:http').RequestListener} */
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
   async function handle(req, res) {
     const limit = limiter.take(req.socket.remoteAddress ?? 'unknown');
     if (!limit.isAllowed) {

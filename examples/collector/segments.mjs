@@ -27,7 +27,7 @@ export function parseSegmentQuery(params) {
 }
 
 /**
- * @param {import('better-sqlite3').Database} db
+ * @param {any} db a better-sqlite3 Database
  * @returns {(query: { event: string, windowMs: number, negate: boolean, min: number }, nowMs: number) =>
  *   { id: string, userId: string | null, anonymousIds: string[], count: number, lastAt: string | null }[]}
  */

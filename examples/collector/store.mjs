@@ -99,7 +99,7 @@ export function createStore(dbPath) {
     WHERE timestamp_ms >= ? AND timestamp_ms < ? GROUP BY minute ORDER BY minute`);
 
   /** @type {(rows: any[]) => { stored: StoredEvent[], duplicates: number }} */
-  const insertAll = db.transaction((rows) => {
+  const insertAll = db.transaction((/** @type {any[]} */ rows) => {
     /** @type {StoredEvent[]} */
     const stored = [];
     for (const row of rows) {

@@ -19,7 +19,7 @@ export function createChart(container) {
       {
         width: Math.max(300, container.clientWidth - 12),
         height: 180,
-        scales: { y: { range: (_, __, max) => [0, Math.max(5, max)] } },
+        scales: { y: { range: (/** @type {unknown} */ _, /** @type {number} */ __, /** @type {number} */ max) => [0, Math.max(5, max)] } },
         axes: [{}, { label: 'events / min' }],
         series: [{}, { label: 'events', stroke: '#3552c9', fill: 'rgba(53, 82, 201, 0.15)', paths: uPlot.paths.bars?.({ size: [0.8] }) }],
       },
