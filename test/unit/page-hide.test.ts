@@ -1,0 +1,142 @@
+// When the page hides (visibilitychange to hidden, or pagehide), everything unsent is handed to
+// the browser in beacons of at most 64 KiB in all; a refused beacon is halved and tried again.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BATCH_URL, bytes, setup, settle, storedIds, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => (s = setup()));
+afterEach(() => vi.useRealTimers());
+
+const QUOTA = 65_536;
+/** Options that keep every message queued until the page hides. */
+const queued = { flushAt: 10_000, maxBatchBytes: 1e6, flushIntervalMs: 3_600_000 };
+
+/** A sendBeacon that refuses what would pass `quota` bytes in all (or `perBeacon` in one), as browsers do. */
+function quotaBeacon(s: Setup, quota = QUOTA, perBeacon = quota) {
+  let used = 0;
+  s.sendBeacon.mockImplementation((url: string, blob: any) => {
+    if (used + blob.size > quota || blob.size > perBeacon) return false;
+    used += blob.size;
+    s.beacons.push({ url, blob });
+    return true;
+  });
+}
+
+const hideBy = {
+  'visibilitychange to hidden': (s: Setup) => s.hide(),
+  pagehide: (s: Setup) => s.win.dispatchEvent(new s.win.Event('pagehide')),
+};
+
+describe.each(Object.entries(hideBy))('on %s', (_, hide) => {
+  it('sends everything unsent in one text/plain beacon and empties the outbox', async () => {
+    const cio = await s.open(queued);
+    cio.track('a');
+    cio.track('b');
+    await settle();
+    hide(s);
+    await settle();
+
+    expect(s.beacons).toHaveLength(1);
+    expect(s.beacons[0].url).toBe(BATCH_URL);
+    expect(s.beacons[0].blob.type).toBe('text/plain;charset=utf-8'); // Blob lowercases its type
+    const body = JSON.parse((await s.beaconBodies())[0]);
+    expect(Object.keys(body)).toEqual(['writeKey', 'sentAt', 'batch']);
+    expect(body.batch.map((m: any) => m.event)).toEqual(['a', 'b']);
+    expect(s.outboxes()).toEqual({});
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('splits a large outbox into beacons of at most 64 KiB in all, and keeps the rest', async () => {
+    quotaBeacon(s);
+    const cio = await s.open(queued);
+    const blob = 'x'.repeat(3000);
+    for (let i = 0; i < 40; i++) cio.track('e' + i, { blob }); // ~130 KB
+    await settle();
+    const all = storedIds(s.outboxes());
+    hide(s);
+    await settle();
+
+    const bodies = await s.beaconBodies();
+    expect(bodies.length).toBeGreaterThan(0);
+    for (const b of bodies) expect(bytes(b)).toBeLessThanOrEqual(QUOTA);
+    expect(bodies.reduce((n, b) => n + bytes(b), 0)).toBeLessThanOrEqual(QUOTA);
+    // Nothing lost, nothing twice: beaconed, in the one last-try fetch, or kept for the next load.
+    const beaconed = bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.messageId));
+    const fetched = s.sent().map((m: any) => m.messageId);
+    const kept = storedIds(s.outboxes());
+    expect(beaconed.length).toBeGreaterThan(15);
+    expect(s.requests.length).toBeLessThanOrEqual(1);
+    expect([...beaconed, ...fetched, ...kept].sort()).toEqual([...all].sort());
+    expect(beaconed).toEqual(all.slice(0, beaconed.length)); // oldest first
+  });
+});
+
+describe('page hide', () => {
+  const hide = hideBy.pagehide;
+  it('halves a refused beacon until the browser takes it', async () => {
+    quotaBeacon(s, QUOTA, 10_000); // a browser that refuses bodies over 10,000 bytes
+    const cio = await s.open(queued);
+    const blob = 'x'.repeat(2000);
+    for (let i = 0; i < 8; i++) cio.track('e' + i, { blob }); // ~20 KB
+    await settle();
+    hide(s);
+    await settle();
+
+    const tried = s.sendBeacon.mock.calls.map(([, b]) => (b as Blob).size);
+    const taken = s.sendBeacon.mock.results.map((r) => r.value);
+    expect(taken[0]).toBe(false);
+    expect(tried[1]).toBeLessThanOrEqual(tried[0] / 2);
+    expect(taken[1]).toBe(true);
+    const bodies = await s.beaconBodies();
+    for (const b of bodies) expect(bytes(b)).toBeLessThanOrEqual(10_000);
+    const beaconed = bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
+    expect([...beaconed, ...s.sent().map((m: any) => m.event)]).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
+  });
+
+  it('uses a keepalive fetch when there is no sendBeacon', async () => {
+    const cio = await s.open(queued, { sendBeacon: undefined });
+    cio.track('a');
+    await settle();
+    hide(s);
+    await settle();
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0].init.keepalive).toBe(true);
+    expect(s.requests[0].init.headers).toEqual({ 'Content-Type': 'text/plain;charset=UTF-8' });
+    expect(s.requests[0].json.batch.map((m: any) => m.event)).toEqual(['a']);
+  });
+
+  it('sends nothing twice when visibilitychange and pagehide both fire', async () => {
+    const cio = await s.open(queued);
+    cio.track('a');
+    await settle();
+    s.hide();
+    s.win.dispatchEvent(new s.win.Event('pagehide'));
+    await settle();
+    expect(s.beacons).toHaveLength(1);
+  });
+
+  it('keeps beaconed messages in the outbox while the collector is failing, and re-sends them when visible', async () => {
+    const cio = await s.open({}, { random: () => 1 });
+    s.answers.push(500);
+    cio.track('a');
+    await cio.flush(); // failed: the collector is not answering
+    s.hide();
+    await settle();
+    expect(s.beacons).toHaveLength(1);
+    expect(storedIds(s.outboxes())).toHaveLength(1); // the next page load would send it again
+
+    s.show();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.requests).toHaveLength(2);
+    await settle();
+    expect(s.outboxes()).toEqual({});
+  });
+
+  it('hands over nothing while consent is pending', async () => {
+    const cio = await s.open({ ...queued, consent: 'pending' });
+    cio.track('a');
+    s.hide();
+    await settle();
+    expect(s.sendBeacon).not.toHaveBeenCalled();
+  });
+});
