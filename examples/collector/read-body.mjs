@@ -36,13 +36,17 @@ export function readBody(req, maxBytes) {
     };
     const onEnd = () => (cleanUp(), resolve(Buffer.concat(chunks)));
     const onError = (/** @type {Error} */ error) => (cleanUp(), reject(error));
+    // A client that hangs up mid-upload: nobody is left to answer, but the promise must settle.
+    const onClose = () => onError(new Error('the client closed the connection before the body ended'));
     const cleanUp = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }

@@ -86,6 +86,16 @@ describe('the 500 KB body limit', () => {
     expect((await send(collector.url, { body })).status).toBe(200);
   });
 
+  it('keeps serving after a client hangs up in the middle of its body', async () => {
+    const { port } = new URL(collector.url);
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/batch', agent: false, headers: { 'Content-Length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"writeKey":"demo","batch":[', () => setTimeout(() => (req.destroy(), resolve()), 50));
+    });
+    expect((await send(collector.url, { body: valid() })).status).toBe(200);
+  });
+
   it('answers 400 to random bytes and keeps serving', async () => {
     const answer = await send(collector.url, { body: randomBytes(64 * 1024) });
     expect(answer.status).toBe(400);

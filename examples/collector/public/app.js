@@ -55,8 +55,15 @@ function listenForEvents() {
       while (rows.rows.length > MAX_ROWS) rows.lastElementChild?.remove();
     }
     chart.refreshSoon();
-    if (location.hash.startsWith('#people')) showRoute();
+    if (location.hash.startsWith('#people')) refreshPeopleSoon();
   });
+}
+
+/** @type {ReturnType<typeof setTimeout> | null} */
+let peopleRefresh = null;
+/** Re-read the people page at most once a second while events stream in. */
+function refreshPeopleSoon() {
+  peopleRefresh ??= setTimeout(() => ((peopleRefresh = null), showRoute()), 1000);
 }
 
 function showRoute() {
