@@ -1,0 +1,117 @@
+// Consent and privacy signals: pending stores and sends nothing until consent(true); consent(false)
+// deletes the library's storage, keeps only `_cio_optout`, and later page loads track nothing;
+// Global Privacy Control and Do Not Track, when respected, turn tracking off.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setup, settle, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => (s = setup()));
+afterEach(() => vi.useRealTimers());
+
+const storageKeys = (s: Setup) => Array.from({ length: s.win.localStorage.length }, (_, i) => s.win.localStorage.key(i)).sort();
+const cookieNames = (s: Setup) => s.win.document.cookie.split('; ').filter(Boolean).map((c) => c.split('=')[0]).sort();
+
+describe("consent: 'pending'", () => {
+  it('stores and sends nothing, then sends what was tracked once consent(true) is given', async () => {
+    const cio = await s.open({ consent: 'pending', autoTrackPage: true });
+    cio.identify('42');
+    cio.track('waiting');
+    await cio.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.requests).toHaveLength(0);
+    expect(storageKeys(s)).toEqual([]);
+    expect(cookieNames(s)).toEqual([]);
+
+    cio.consent(true);
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.type)).toEqual(['page', 'identify', 'track']);
+    expect(storageKeys(s)).toEqual(['_cioanonid', '_cioid']);
+    expect(cookieNames(s)).toEqual(['_cioanonid', '_cioid']);
+  });
+
+  it('drops what was tracked and keeps only _cio_optout on consent(false)', async () => {
+    const cio = await s.open({ consent: 'pending' });
+    cio.track('waiting');
+    cio.consent(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.requests).toHaveLength(0);
+    expect(storageKeys(s)).toEqual(['_cio_optout']);
+  });
+});
+
+describe('consent(false)', () => {
+  it('deletes every key and cookie the library wrote, leaving only _cio_optout, and sends nothing queued', async () => {
+    const cio = await s.open();
+    s.win.localStorage.setItem('site_own_key', 'kept');
+    cio.identify('42');
+    cio.track('queued');
+    await settle();
+    expect(storageKeys(s).some((k) => k!.startsWith('_cio_ob:'))).toBe(true);
+
+    cio.consent(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(storageKeys(s)).toEqual(['_cio_optout', 'site_own_key']);
+    expect(cookieNames(s)).toEqual([]);
+    expect(s.requests).toHaveLength(0);
+
+    cio.track('after_refusal');
+    cio.identify('43');
+    cio.page();
+    await cio.flush();
+    expect(s.requests).toHaveLength(0);
+    expect(storageKeys(s)).toEqual(['_cio_optout', 'site_own_key']);
+  });
+
+  it('is remembered: a tracker on the next page load tracks nothing', async () => {
+    (await s.open()).consent(false);
+    const next = await s.open({ autoTrackPage: true });
+    next.identify('42');
+    next.track('x');
+    await next.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.requests).toHaveLength(0);
+    expect(storageKeys(s)).toEqual(['_cio_optout']);
+    expect(cookieNames(s)).toEqual([]);
+  });
+
+  it('is undone by consent(true), which removes _cio_optout', async () => {
+    const cio = await s.open();
+    cio.consent(false);
+    cio.consent(true);
+    cio.track('back');
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['back']);
+    expect(storageKeys(s)).not.toContain('_cio_optout');
+  });
+});
+
+describe.each([
+  ['respectGPC', 'navigator.globalPrivacyControl = true', (s: Setup) => Object.defineProperty(s.win.navigator, 'globalPrivacyControl', { value: true, configurable: true })],
+  ['respectDNT', 'navigator.doNotTrack = "1"', (s: Setup) => Object.defineProperty(s.win.navigator, 'doNotTrack', { value: '1', configurable: true })],
+] as const)('%s with %s', (option, _, signal) => {
+  it('stores and sends nothing, even after consent(true)', async () => {
+    signal(s);
+    const cio = await s.open({ [option]: true, autoTrackPage: true });
+    cio.identify('42');
+    cio.track('x');
+    cio.consent(true);
+    cio.track('y');
+    await cio.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    s.hide();
+    expect(s.requests).toHaveLength(0);
+    expect(s.sendBeacon).not.toHaveBeenCalled();
+    expect(storageKeys(s)).toEqual([]);
+    expect(cookieNames(s)).toEqual([]);
+  });
+
+  it('tracks as usual when the option is off', async () => {
+    signal(s);
+    const cio = await s.open();
+    cio.track('x');
+    await cio.flush();
+    expect(s.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,69 @@
+// SPA page views: one on load, then one per history.pushState or popstate that changes the URL
+// (without its #hash), and per replaceState only when the path changes.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setup, settle, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => (s = setup('https://shop.example/a')));
+afterEach(() => vi.useRealTimers());
+
+const pages = (s: Setup) => s.sent().filter((m: any) => m.type == 'page').map((m: any) => m.properties.path + m.properties.search);
+
+/** A back/forward navigation: the browser changes the URL, then fires popstate. */
+const goBackTo = (s: Setup, url: string) => {
+  (s.win as any).happyDOM.setURL(url);
+  s.win.dispatchEvent(new s.win.PopStateEvent('popstate', { state: null }));
+};
+
+describe('SPA page views', () => {
+  it('sends a page view on load and on each pushState to a new URL', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.history.pushState({}, '', '/b');
+    s.win.history.pushState({}, '', '/b?tab=2');
+    await cio.flush();
+    expect(pages(s)).toEqual(['/a', '/b', '/b?tab=2']);
+  });
+
+  it('sends no page view for a pushState to the same URL or to a new #hash only', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.history.pushState({}, '', '/a');
+    s.win.history.pushState({}, '', '/a#section');
+    await cio.flush();
+    expect(pages(s)).toEqual(['/a']);
+  });
+
+  it('sends a page view for replaceState only when the path changes', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.history.replaceState({}, '', '/a?sort=price'); // syncing a query string: same page
+    s.win.history.replaceState({}, '', '/c');
+    await cio.flush();
+    expect(pages(s)).toEqual(['/a', '/c']);
+  });
+
+  it('sends a page view on popstate to another URL', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.history.pushState({}, '', '/b');
+    goBackTo(s, 'https://shop.example/a');
+    await cio.flush();
+    expect(pages(s)).toEqual(['/a', '/b', '/a']);
+  });
+
+  it('records the new URL, title and the app\'s own history result', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.document.title = 'B';
+    expect(s.win.history.pushState({ n: 1 }, '', '/b')).toBeUndefined();
+    expect(s.win.history.state).toEqual({ n: 1 });
+    await cio.flush();
+    expect(s.sent()[1].properties).toEqual({ url: 'https://shop.example/b', path: '/b', referrer: '', title: 'B', search: '' });
+    expect(s.sent()[1].context.page.url).toBe('https://shop.example/b');
+  });
+
+  it('sends no page views at all with autoTrackPage: false', async () => {
+    const cio = await s.open({ autoTrackPage: false });
+    s.win.history.pushState({}, '', '/b');
+    goBackTo(s, 'https://shop.example/a');
+    await settle();
+    await cio.flush();
+    expect(s.requests).toHaveLength(0);
+  });
+});
