@@ -107,37 +107,38 @@ export function createSender(
     return handle(res, batch);
   };
 
+  /** A batch is due at flushAt messages, at maxBatchBytes, or when the oldest has waited flushIntervalMs. */
+  const isDue = (list: Entry[]) =>
+    list.length >= c.flushAt || list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes || io.now() - list[0]?.t >= c.flushIntervalMs;
+
   const drain = async () => {
     for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil; ) {
-      const due =
-        isDrainingAll ||
-        list.length >= c.flushAt ||
-        list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes ||
-        io.now() - list[0].t >= c.flushIntervalMs;
       const batch = pick(list, c.maxBatchBytes);
-      if (!due || !(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
+      if (!(isDrainingAll || isDue(list)) || !(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
     }
   };
 
   const start = (all: boolean): Promise<void> => {
-    isDrainingAll ||= all;
+    // A drain already running may have looked at the outbox before the newest messages arrived:
+    // flush() waits for it, then drains again, so it settles only once they were tried too.
+    if (draining) return all ? draining.then(() => start(true)) : draining;
+    isDrainingAll = all;
     io.clearTimeout(timer);
     timer = 0;
-    return (draining ||= drain()
+    return (draining = drain()
       .catch((e) => log.warn('flush', e))
       .then(() => {
         draining = undefined;
-        isDrainingAll = false;
         const left = unsent();
-        if (left.length && !timer && canSend() && isOnline()) later(Math.max(blockedUntil - io.now(), c.flushIntervalMs - io.now() + left[0].t, 0));
+        if (left.length && !timer && canSend() && isOnline()) later(isDue(left) ? 0 : c.flushIntervalMs - io.now() + left[0].t);
       }));
   };
   const flushDue = () => void start(false);
 
   return {
     schedule() {
-      if (draining) return; // the drain in progress picks new messages up
-      if (outbox.entries().length >= c.flushAt) flushDue();
+      if (draining) return; // the drain in progress, or its end, picks new messages up
+      if (isDue(unsent())) flushDue();
       else if (!timer) later(c.flushIntervalMs);
     },
     flush: () => start(true),

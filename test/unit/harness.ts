@@ -82,10 +82,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     /** A tracker on this window; no automatic page view unless asked for. */
     tracker: <E extends EventMap = Record<string, any>>(options: Partial<TrackerOptions> = {}, more: Partial<IO> = {}) =>
       createTracker<E>({ siteId: 'site-1', endpoint: ENDPOINT, autoTrackPage: false, ...options }, { ...io, ...more }),
-    /**
-     * A tracker whose start-up flush has finished. (A flush() made in the same task as
-     * createTracker resolves without sending: see the `it.fails` spec in flush-triggers.test.ts.)
-     */
+    /** A tracker whose start-up flush has finished. */
     open: async <E extends EventMap = Record<string, any>>(options: Partial<TrackerOptions> = {}, more: Partial<IO> = {}) => {
       const t = createTracker<E>({ siteId: 'site-1', endpoint: ENDPOINT, autoTrackPage: false, ...options }, { ...io, ...more });
       await vi.advanceTimersByTimeAsync(0);
