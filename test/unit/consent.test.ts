@@ -115,3 +115,20 @@ describe.each([
     expect(s.requests).toHaveLength(1);
   });
 });
+
+describe('consent(false) when localStorage refuses writes (a full quota, old Safari private mode)', () => {
+  // BUG (src/tracker.ts, consent(): `store.set(OPT_OUT_KEY, '1')` and `store.get(OPT_OUT_KEY)`
+  // without `alsoCookie`): the ids fall back to a cookie when localStorage refuses, the refusal
+  // does not, so it lives only in memory and the next page load tracks again.
+  it.fails('is still remembered on the next page load', async () => {
+    vi.spyOn(s.win.localStorage, 'setItem').mockImplementation(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    (await s.open()).consent(false);
+    const next = await s.open();
+    next.track('after_refusal');
+    await next.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.requests).toHaveLength(0);
+  });
+});
