@@ -69,6 +69,30 @@ describe('flush triggers', () => {
     expect(new Set(s.sent().map((m: any) => m.messageId)).size).toBe(45);
   });
 
+  it('opens no second request when flush() is called while one is in flight', async () => {
+    const cio = await s.open();
+    const first = deferred();
+    s.answers.push(first.promise);
+    cio.track('a');
+    const flushes = [cio.flush()];
+    await settle();
+    cio.track('b');
+    for (let i = 0; i < 5; i++) flushes.push(cio.flush());
+    await settle();
+    expect(s.requests).toHaveLength(1);
+
+    first.resolve(200);
+    await Promise.all(flushes);
+    expect(s.requests.map((r) => r.json.batch.map((m: any) => m.event))).toEqual([['a'], ['b']]);
+  });
+
+  it('flush() resolves without sending while consent is pending', async () => {
+    const cio = await s.open({ consent: 'pending' });
+    cio.track('a');
+    await expect(cio.flush()).resolves.toBeUndefined();
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('flush() sends what is queued at once and resolves after the collector answered', async () => {
     const cio = await s.open();
     cio.track('now');

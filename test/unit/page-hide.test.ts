@@ -1,7 +1,7 @@
 // When the page hides (visibilitychange to hidden, or pagehide), everything unsent is handed to
 // the browser in beacons of at most 64 KiB in all; a refused beacon is halved and tried again.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BATCH_URL, bytes, setup, settle, storedIds, type Setup } from './harness';
+import { BATCH_URL, bytes, deferred, setup, settle, storedIds, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -130,6 +130,47 @@ describe('page hide', () => {
     expect(s.requests).toHaveLength(2);
     await settle();
     expect(s.outboxes()).toEqual({});
+  });
+
+  // BUG (src/sender.ts, handle(): `res.retryAfterMs ?? io.random() * ... 2 ** failures++`): an
+  // answer with Retry-After never counts as a failure, so after a 429/503 with Retry-After (the
+  // usual rate-limit answer) `isTrusted` is still true on page hide: the beaconed messages are
+  // removed from the outbox although the collector is refusing them, and are lost if the beacon
+  // is refused too. (The next plain failure also backs off from retryBaseMs again.)
+  it.fails('keeps beaconed messages in the outbox after a 429 with Retry-After', async () => {
+    const cio = await s.open();
+    s.answers.push({ status: 429, headers: { 'Retry-After': '30' } });
+    cio.track('a');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.requests).toHaveLength(1);
+    s.hide();
+    await settle();
+    expect(s.beacons).toHaveLength(1);
+    expect(storedIds(s.outboxes())).toHaveLength(1);
+  });
+
+  it('does not beacon what a keepalive fetch carries, and sends it again when visible if the unload rejected it', async () => {
+    const cio = await s.open();
+    const inFlight = deferred();
+    s.answers.push(inFlight.promise);
+    cio.track('a');
+    const flushed = cio.flush();
+    await settle();
+    expect(s.requests[0].init.keepalive).toBe(true);
+    s.hide();
+    await settle();
+    expect(s.beacons).toHaveLength(0); // the browser already carries it
+
+    inFlight.resolve('network-error'); // Chrome rejects keepalive fetches at unload, yet delivers them
+    await flushed;
+    expect(storedIds(s.outboxes())).toHaveLength(1); // kept for the next load, not re-sent while hidden
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.requests).toHaveLength(1);
+
+    s.show(); // the page came back (bfcache): nothing proves it arrived, so it goes again
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.requests).toHaveLength(2);
+    expect(s.requests[1].json.batch[0].messageId).toBe(s.requests[0].json.batch[0].messageId);
   });
 
   it('hands over nothing while consent is pending', async () => {
