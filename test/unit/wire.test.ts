@@ -157,4 +157,19 @@ describe('the wire format', () => {
       ['three', '2026-11-29T10:00:00.020Z'],
     ]);
   });
+
+  it("is immune to a page's Array.prototype.toJSON (old Prototype.js)", async () => {
+    const cio = await s.open();
+    (Array.prototype as any).toJSON = function () {
+      return 'broken';
+    };
+    try {
+      cio.track('x', { list: [1, 2] });
+      await cio.flush();
+    } finally {
+      delete (Array.prototype as any).toJSON;
+    }
+    expect(s.sent()[0].properties).toEqual({ list: [1, 2] });
+    expect(Array.isArray(s.requests[0].json.batch)).toBe(true);
+  });
 });
