@@ -174,4 +174,28 @@ describe('cio.js', () => {
     expect(s.requests).toHaveLength(0);
     expect(warn.mock.calls.map((c) => c[0])).toEqual(['tracklet: createTracker(): siteId is required; calls are ignored']);
   });
+
+  it.each([
+    ['data-debug="true"', { 'data-debug': 'true' }, ''],
+    ['?cio_debug=1 in the page URL', {}, '?cio_debug=1'],
+  ])('logs debug lines with %s', async (_, attributes, search) => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    if (search) w.happyDOM.setURL('http://localhost:3000/' + search);
+    try {
+      addScriptTag({ 'data-auto-track-page': 'false', ...attributes });
+      await loadCioJs();
+      w._cio.track('x');
+    } finally {
+      w.happyDOM.setURL('http://localhost:3000/');
+    }
+    expect(log).toHaveBeenCalledWith('tracklet:', 'track', 'x');
+  });
+
+  it('logs nothing without data-debug or ?cio_debug=1', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    addScriptTag({ 'data-auto-track-page': 'false' });
+    await loadCioJs();
+    w._cio.track('x');
+    expect(log).not.toHaveBeenCalled();
+  });
 });
