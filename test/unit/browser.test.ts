@@ -2,12 +2,12 @@
 // order with the times they were made, `_cio.push` and the methods keep working afterwards,
 // loading twice is harmless, and unknown methods warn. The stub here is the real src/snippet.js
 // run against this window (its <script> insertion is captured, so nothing is fetched).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ENDPOINT, setup, settle, T0, type Setup } from './harness';
 
 let s: Setup;
-let warn: ReturnType<typeof vi.spyOn>;
+let warn: MockInstance<typeof console.warn>;
 const w = window as any;
 
 /** Runs src/snippet.js as a page does, except that the script tag it builds is not inserted. */

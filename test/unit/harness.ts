@@ -38,7 +38,7 @@ export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart
 
 export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
   vi.useFakeTimers({ now: T0 });
-  const win = new HappyWindow({ url }) as unknown as Window;
+  const win = new HappyWindow({ url }) as unknown as Window & typeof globalThis;
   const requests: Request[] = [];
   const beacons: Beacon[] = [];
   /** Answers for the next requests, in order; 200 once they run out. */
