@@ -58,9 +58,10 @@ export function createSender(
     return from.slice(0, n);
   };
 
-  const later = (ms: number) => {
+  /** One timer at a time; `all` for a retry, which sends what waits whether a batch is due or not. */
+  const later = (ms: number, all?: boolean) => {
     io.clearTimeout(timer);
-    timer = io.setTimeout(flushDue, ms);
+    timer = io.setTimeout(() => start(!!all), ms);
   };
 
   const handle = (res: Response, batch: Entry[]): boolean | void => {
@@ -76,10 +77,11 @@ export function createSender(
     if (!status || status == 408 || status == 429 || status > 499) {
       if (!status && !isOnline()) return; // offline: the `online` event resumes, no retry spent
       // Exponential backoff with full jitter, unless the collector said how long to wait.
-      const delayMs = res.retryAfterMs ?? io.random() * Math.min(c.retryMaxMs, c.retryBaseMs * 2 ** failures++);
+      const backoffMs = io.random() * Math.min(c.retryMaxMs, c.retryBaseMs * 2 ** failures++);
+      const delayMs = res.retryAfterMs ?? backoffMs;
       blockedUntil = io.now() + delayMs;
-      later(delayMs);
-      log.debug('retry in', delayMs);
+      later(delayMs, true);
+      log.debug(`retry ${failures} in ${Math.round(delayMs)} ms`);
       return void emit('retry', { status, delayMs });
     }
     // A permanent refusal: drop what the collector named as invalid, or else the whole batch.
@@ -130,7 +132,8 @@ export function createSender(
       .then(() => {
         draining = undefined;
         const left = unsent();
-        if (left.length && !timer && canSend() && isOnline()) later(isDue(left) ? 0 : c.flushIntervalMs - io.now() + left[0].t);
+        if (left.length && !timer && canSend() && isOnline())
+          later(Math.max(blockedUntil - io.now(), isDue(left) ? 0 : c.flushIntervalMs - io.now() + left[0].t), blockedUntil > io.now());
       }));
   };
   const flushDue = () => void start(false);

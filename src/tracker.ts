@@ -66,12 +66,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   // turn tracking off entirely: nothing is stored, nothing is sent.
   const store = createStorage(w!, false);
   const isSignalled = (c.respectGPC && (nav as any).globalPrivacyControl) || (c.respectDNT && (nav.doNotTrack == '1' || (w as any).doNotTrack == '1'));
-  let consent = isSignalled || store.get(OPT_OUT_KEY) ? 'denied' : c.consent == 'pending' ? 'pending' : 'granted';
+  let consent = isSignalled || store.get(OPT_OUT_KEY, true) ? 'denied' : c.consent == 'pending' ? 'pending' : 'granted';
   store.persist(consent == 'granted');
 
   const identity = createIdentity(store, io.randomId);
   const outbox = createOutbox(c, io, store, (count) => {
-    log.warn('track', `outbox full: the ${count} oldest messages were dropped`);
+    log.warn('track', `outbox full or over 7 days old: the ${count} oldest messages were dropped`);
     emit('dropped', { count });
   });
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
@@ -136,8 +136,10 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       if (nameOrUrl != null && typeof nameOrUrl != 'string') return log.warn('page', 'the name or URL must be a string');
       const properties = clean('page', data);
       if (!properties || consent == 'denied') return;
-      if (/^(https?:)?\//.test(nameOrUrl || '')) properties.url = new URL(nameOrUrl!, loc.href).href;
-      else if (nameOrUrl) return enqueue('page', { name: nameOrUrl, properties });
+      if (/^(https?:)?\//.test(nameOrUrl || '')) {
+        const u = new URL(nameOrUrl!, loc.href);
+        Object.assign(properties, { url: u.href, path: u.pathname, search: u.search });
+      } else if (nameOrUrl) return enqueue('page', { name: nameOrUrl, properties });
       enqueue('page', { properties });
     },
     reset: () => identity.reset(),
@@ -148,14 +150,14 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       consent = granted ? 'granted' : 'denied';
       store.persist(true);
       if (granted) {
-        store.set(OPT_OUT_KEY, null);
+        if (store.get(OPT_OUT_KEY, true)) store.set(OPT_OUT_KEY, null, true);
         return start();
       }
       // Refused: drop everything queued, delete every key and cookie the library wrote, and keep
       // only the marker that makes later page loads track nothing.
       outbox.remove(outbox.entries());
       for (const key of store.keys(OUTBOX_PREFIX).concat(ANONYMOUS_ID_KEY, USER_ID_KEY)) store.set(key, null, true);
-      store.set(OPT_OUT_KEY, '1');
+      store.set(OPT_OUT_KEY, '1', true); // in a cookie too: it must hold where storage is refused
       store.persist(false);
     },
     on(event: TrackerEvent, handler: (detail: any) => void) {

@@ -26,7 +26,7 @@ const TIMEOUT_MS = 10_000;
 
 /** Retry-After is either seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  const ms = value ? (/^\d+$/.test(value) ? +value * 1000 : Date.parse(value) - now) : NaN;
+  const ms = /^\d+$/.test(value!) ? +value! * 1000 : /[a-z]/i.test(value!) ? Date.parse(value!) - now : NaN;
   return isNaN(ms) ? undefined : Math.max(ms, 0);
 }
 

@@ -62,7 +62,7 @@ describe('debug', () => {
     expect(lines).toContainEqual(['tracklet:', 'track', 'a', { n: 1 }]);
     expect(lines).toContainEqual(['tracklet:', 'flush', 1]);
     expect(lines).toContainEqual(['tracklet:', 'response', 500]);
-    expect(lines).toContainEqual(['tracklet:', 'retry in', 1000]);
+    expect(lines).toContainEqual(['tracklet:', 'retry 1 in 1000 ms']);
     for (const line of lines) expect(line[0]).toBe('tracklet:');
   });
 

@@ -132,7 +132,7 @@ describe('limits', () => {
     const events = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: any) => m.event));
     expect(events).toHaveLength(1000);
     expect(events[0]).toBe('e5');
-    expect(s.warnings()).toEqual(['tracklet: track(): outbox full: the 5 oldest messages were dropped']);
+    expect(s.warnings()).toEqual(['tracklet: track(): outbox full or over 7 days old: the 5 oldest messages were dropped']);
     expect(dropped).toHaveBeenCalledWith({ count: 5 });
   });
 
@@ -148,7 +148,7 @@ describe('limits', () => {
     expect(kept[kept.length - 1]).toBe('e109');
     expect(kept[0]).toBe('e' + count);
     expect(JSON.stringify(Object.values(s.outboxes())[0].q).length).toBeLessThan(1e6 + 100_000);
-    expect(s.warnings()).toEqual([`tracklet: track(): outbox full: the ${count} oldest messages were dropped`]);
+    expect(s.warnings()).toEqual([`tracklet: track(): outbox full or over 7 days old: the ${count} oldest messages were dropped`]);
   });
 
   it('drops messages older than 7 days', async () => {

@@ -132,12 +132,7 @@ describe('page hide', () => {
     expect(s.outboxes()).toEqual({});
   });
 
-  // BUG (src/sender.ts, handle(): `res.retryAfterMs ?? io.random() * ... 2 ** failures++`): an
-  // answer with Retry-After never counts as a failure, so after a 429/503 with Retry-After (the
-  // usual rate-limit answer) `isTrusted` is still true on page hide: the beaconed messages are
-  // removed from the outbox although the collector is refusing them, and are lost if the beacon
-  // is refused too. (The next plain failure also backs off from retryBaseMs again.)
-  it.fails('keeps beaconed messages in the outbox after a 429 with Retry-After', async () => {
+  it('keeps beaconed messages in the outbox after a 429 with Retry-After', async () => {
     const cio = await s.open();
     s.answers.push({ status: 429, headers: { 'Retry-After': '30' } });
     cio.track('a');

@@ -115,12 +115,7 @@ describe('backoff', () => {
     expect(s.requests[1].json.batch.map((m: any) => m.event)).toEqual(['a', 'b']);
   });
 
-  // BUG (src/sender.ts, start(), the `.then` after a drain; since 28e919f): when a drain finds the
-  // sender blocked by a backoff, the leftover batch is "due" and `later(isDue(left) ? 0 : ...)`
-  // ignores blockedUntil, so every timer re-arms itself with 0 ms until the backoff ends: a
-  // polling loop (about 250 wakeups/s in a browser) for up to retryMaxMs or Retry-After. Any
-  // flush(), due schedule(), `online` or `visible` during a backoff starts it.
-  it.fails('waits out a backoff with one timer, not a polling loop, when flush() is called meanwhile', async () => {
+  it('waits out a backoff with one timer, not a polling loop, when flush() is called meanwhile', async () => {
     let timers = 0;
     const cio = await s.open({}, { setTimeout: (fn, ms) => (timers++, setTimeout(fn, ms)) });
     s.answers.push({ status: 429, headers: { 'Retry-After': '30' } });
@@ -133,11 +128,7 @@ describe('backoff', () => {
     expect(timers - before).toBeLessThan(5);
   });
 
-  // BUG (src/sender.ts, drain()): the retry timer fires after delayMs (the 'retry' event says so),
-  // but drain() only sends a batch that is "due", so a batch younger than flushIntervalMs is not
-  // retried until it is 1 s old: the first retry after flush() is never sooner than 1 s, which
-  // is not full jitter, and the announced delayMs is wrong.
-  it.fails('retries after the delay it announced, even for a batch flushed at once', async () => {
+  it('retries after the delay it announced, even for a batch flushed at once', async () => {
     const cio = await s.open({}, { random: () => 0.25 });
     const retry = vi.fn();
     cio.on('retry', retry);
