@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 // Three kinds of test, one command: fast unit specs in happy-dom, the collector in Node against
 // real SQLite, and the browser suites in real Chromium (see test/helpers/chromium.ts).
 export default defineConfig({
+  // The build replaces __VERSION__ (rollup.config.mjs); tests that import src/ get the same value.
+  define: { __VERSION__: JSON.stringify(version) },
   test: {
     maxWorkers: 2,
     projects: [
