@@ -30,6 +30,8 @@ export interface TestCollector {
   counts(): Map<string, number>;
   /** Change how the next requests are answered. */
   behave(b: Behaviour): void;
+  /** Answer the next requests with these behaviours, one each, then go back to `behave`'s. */
+  behaveNext(...b: Behaviour[]): void;
   /** Resolves once `predicate` holds, or rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export interface TestCollector {
 export async function startTestCollector(): Promise<TestCollector> {
   const requests: ReceivedRequest[] = [];
   let behaviour: Behaviour = { kind: 'ok' };
+  const nextBehaviours: Behaviour[] = [];
 
   const cors = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
@@ -60,7 +63,7 @@ export async function startTestCollector(): Promise<TestCollector> {
       } catch {
         body = undefined;
       }
-      const b = behaviour;
+      const b = nextBehaviours.shift() ?? behaviour;
       const record = (status: number) =>
         requests.push({ at: Date.now(), path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), bytes: raw.length, body, status });
       if (b.kind === 'drop') {
@@ -97,6 +100,9 @@ export async function startTestCollector(): Promise<TestCollector> {
     },
     behave(b) {
       behaviour = b;
+    },
+    behaveNext(...b) {
+      nextBehaviours.push(...b);
     },
     async waitFor(predicate, timeoutMs = 15_000) {
       const end = Date.now() + timeoutMs;

@@ -1,0 +1,148 @@
+// Issue 4's proof, part 1: the page goes away right after tracking (navigation, a closed tab,
+// a big backlog) or its storage is unusable, and still every event reaches the collector.
+// Each scenario runs RUNS times at once, each in a fresh context with its own collector; the
+// library runs with its defaults (flushAt 20, flushIntervalMs 1000), loaded by the real snippet.
+// Figures go to test-results/reliability/ and docs/reliability.md (see fixtures/).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
+import type { StaticServer } from '../helpers/static-server';
+import { startTestCollector, type TestCollector } from '../helpers/test-collector';
+import { awaitDelivery, createReport, openShop, shopUrl, sleep, startSite, tally, trackBurst, type Scenario } from './fixtures/reliability-kit';
+
+let browser: Browser;
+let site: StaticServer;
+const report = createReport('unload');
+const collectors: TestCollector[] = [];
+const newCollector = async () => {
+  const c = await startTestCollector();
+  collectors.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  site = await startSite();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  report.write(browser?.version() ?? 'unknown');
+  await browser?.close();
+  await site?.close();
+  await Promise.all(collectors.map((c) => c.close()));
+});
+
+/** Every run delivered every event; duplicates are reported in the doc, not failed on. */
+const expectAllDelivered = (s: Scenario) => {
+  for (const r of s.runs) expect(r, JSON.stringify(r)).toMatchObject({ delivered: r.tracked });
+  expect(s.runs.every((r) => r.tracked > 0)).toBe(true);
+};
+
+describe('reliability: the page goes away right after tracking', () => {
+  describe.each([
+    ['1a', 'a same-origin page with the snippet', '/shop.html'],
+    ['1b', 'a page without the snippet', '/plain.html'],
+  ])('scenario %s: navigating to %s', (id, to, path) => {
+    it('delivers all 20 events tracked just before the navigation', async () => {
+      const s = await report.runAll({ id, title: `Navigate away right after 20 track calls, to ${to}` }, async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const next = path === '/shop.html' ? shopUrl(site, collector) : site.url + path;
+        await trackBurst(page, { count: 20, thenGo: next });
+        await page.waitForURL(next);
+        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+        await context.close();
+        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, pageErrors: errors.length };
+      });
+      expectAllDelivered(s);
+    });
+  });
+
+  it('scenario 2: delivers 20 events tracked just before the tab closes, the rest when the site is opened again', async () => {
+    const s = await report.runAll(
+      {
+        id: '2',
+        title: 'Close the tab right after 20 track calls, then open the site again in a new tab',
+        checks: '`beforeReopen`: events acknowledged in the 2 s between the close and the reopen',
+      },
+      async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        const url = shopUrl(site, collector);
+        const { page } = await openShop(context, url);
+        await trackBurst(page, { count: 20 });
+        // Runs the unload handlers; does not wait for the page to be gone.
+        await page.close({ runBeforeUnload: true });
+        await sleep(2000);
+        const beforeReopen = tally(collector).delivered;
+        const { errors } = await openShop(context, url);
+        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+        await context.close();
+        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beforeReopen, pageErrors: errors.length };
+      },
+    );
+    expectAllDelivered(s);
+  });
+
+  it('scenario 8: delivers when localStorage and document.cookie throw, without a page error', async () => {
+    const s = await report.runAll(
+      { id: '8', title: 'localStorage and document.cookie throw (a storage policy); track 20, navigate to a page without the snippet', checks: 'no page error' },
+      async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        // What a blocked-storage policy looks like to a script: the getters throw SecurityError.
+        await context.addInitScript(() => {
+          const deny = () => {
+            throw new DOMException('The operation is insecure.', 'SecurityError');
+          };
+          Object.defineProperty(window, 'localStorage', { get: deny, configurable: true });
+          Object.defineProperty(Document.prototype, 'cookie', { get: deny, set: deny, configurable: true });
+        });
+        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const isBlocked = await page.evaluate(() => {
+          try {
+            return void localStorage, false;
+          } catch {
+            try {
+              return void document.cookie, false;
+            } catch {
+              return true;
+            }
+          }
+        });
+        await trackBurst(page, { count: 20, thenGo: site.url + '/plain.html' });
+        await page.waitForURL('**/plain.html');
+        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+        await context.close();
+        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, pageErrors: errors.length, storageBlocked: String(isBlocked) };
+      },
+    );
+    expectAllDelivered(s);
+    for (const r of s.runs) expect(r).toMatchObject({ pageErrors: 0, storageBlocked: 'true' });
+  });
+
+  it('scenario 9: 300 events of ~1 KB then a navigation: no body over 64 KiB, the next page sends the rest', async () => {
+    const s = await report.runAll(
+      {
+        id: '9',
+        title: '300 events of ~1 KB each, then navigate to a same-origin page with the snippet',
+        checks: '`maxBodyBytes`: the largest request body the collector received (limit 65,536)',
+      },
+      async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        const url = shopUrl(site, collector);
+        const { page } = await openShop(context, url);
+        await trackBurst(page, { count: 300, padBytes: 1000, thenGo: url });
+        await page.waitForURL(url);
+        const t = await awaitDelivery(collector, 300, { timeoutMs: 30_000 });
+        const maxBodyBytes = Math.max(...collector.requests.map((r) => r.bytes));
+        await context.close();
+        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, maxBodyBytes, requests: collector.requests.length };
+      },
+    );
+    expectAllDelivered(s);
+    for (const r of s.runs) expect(r.maxBodyBytes).toBeLessThanOrEqual(65_536);
+  });
+});
