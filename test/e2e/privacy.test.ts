@@ -1,0 +1,188 @@
+// Privacy in real Chromium, through the built snippet and dist/cio.js: consent pending keeps
+// calls in memory (no request, no cookie, no storage) until _cio.consent(true); consent(false)
+// deletes what the library stored, keeps only the _cio_optout marker, and later page loads track
+// nothing; Global Privacy Control and Do Not Track, when the tag asks to respect them, turn
+// tracking off entirely. Each test has its own browser context (own cookies and storage) and its
+// own site id, so the shared collector's requests can be told apart.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
+import { startStaticServer, type Route, type StaticServer } from '../helpers/static-server';
+import { startTestCollector, type TestCollector } from '../helpers/test-collector';
+
+let browser: Browser;
+let site: StaticServer;
+let collector: TestCollector;
+const routes: Record<string, Route> = {};
+
+/** The built snippet, pointing at this site's cio.js and the collector, with extra data-* attributes. */
+function snippet(siteId: string, attributes: Record<string, string> = {}) {
+  const extra = Object.entries(attributes).map(([k, v]) => `.setAttribute("data-${k}","${v}")`);
+  const html = readFileSync('dist/snippet.html', 'utf8')
+    .replace('YOUR_SITE_ID', siteId)
+    .replace('https://YOUR_CDN/cio.js', '/dist/cio.js')
+    .replace('https://YOUR_ENDPOINT', collector.url);
+  const withAttributes = html.replace(/(\w+)(\.setAttribute\("data-endpoint","[^"]*"\))/, (_, v, call) => v + call + extra.map((e) => ',' + v + e).join(''));
+  if (extra.length && withAttributes == html) throw new Error('the snippet no longer sets data-endpoint');
+  return withAttributes;
+}
+
+/** Serves `path` as a page with the snippet and then `script`. */
+function page(path: string, siteId: string, attributes: Record<string, string> = {}, script = '') {
+  routes[path] = (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Privacy</title>${snippet(siteId, attributes)}<script>${script}</script>`);
+  return site.url + path;
+}
+
+/** Every request the collector received for this site id (acknowledged or not). */
+const requestsFor = (siteId: string) => collector.requests.filter((r) => r.body?.writeKey === siteId);
+const messagesFor = (siteId: string) => requestsFor(siteId).filter((r) => r.status === 200).flatMap((r) => r.body.batch);
+
+/** What this origin holds: cookie names and localStorage keys, each sorted. */
+async function stored(context: BrowserContext, p: Page) {
+  const keys = await p.evaluate(() => Object.keys(localStorage).sort());
+  const cookies = (await context.cookies()).map((c) => c.name).sort();
+  const documentCookies = await p.evaluate(() => document.cookie.split('; ').filter(Boolean).map((c) => c.split('=')[0]).sort());
+  expect(documentCookies).toEqual(cookies);
+  return { keys, cookies };
+}
+
+const loaded = (p: Page) => p.waitForFunction(() => (window as any)._cio?.__tracklet === 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function open(context: BrowserContext, url: string) {
+  const p = await context.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  await p.goto(url);
+  await loaded(p);
+  return { p, errors };
+}
+
+beforeAll(async () => {
+  collector = await startTestCollector();
+  site = await startStaticServer(process.cwd(), routes);
+  routes['/blank.html'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await collector?.close();
+});
+
+describe('data-consent="pending"', () => {
+  it('keeps calls in memory, with no request, cookie or storage, until _cio.consent(true) sends them', async () => {
+    const context = await browser.newContext();
+    const { p, errors } = await open(context, page('/pending.html', 'pending-1', { consent: 'pending' }, "_cio.identify('u-1', { email: 'u1@example.com' }); _cio.track('before_load', { n: 0 });"));
+    await p.evaluate(() => {
+      (window as any)._cio.track('after_load', { n: 1 });
+      return (window as any)._cio.flush();
+    });
+    await sleep(2500); // past the 1 s batching interval and a retry
+    expect(requestsFor('pending-1')).toEqual([]);
+    expect(await stored(context, p)).toEqual({ keys: [], cookies: [] });
+
+    await p.evaluate(() => (window as any)._cio.consent(true));
+    await collector.waitFor(() => messagesFor('pending-1').length >= 4);
+    expect(messagesFor('pending-1').map((m) => m.event ?? m.type)).toEqual(['identify', 'before_load', 'page', 'after_load']);
+    const { keys, cookies } = await stored(context, p);
+    expect(cookies).toEqual(['_cioanonid', '_cioid']);
+    expect(keys.filter((k) => !k.startsWith('_cio_ob:'))).toEqual(['_cioanonid', '_cioid']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('_cio.consent(false) through the stub, before cio.js loads: nothing sent, only _cio_optout stored', async () => {
+    const context = await browser.newContext();
+    const { p, errors } = await open(context, page('/pending-refused.html', 'pending-2', { consent: 'pending' }, "_cio.track('queued'); _cio.consent(false); _cio.track('after_refusal');"));
+    await p.evaluate(() => (window as any)._cio.flush());
+    await sleep(1500);
+    expect(requestsFor('pending-2')).toEqual([]);
+    expect(await stored(context, p)).toEqual({ keys: ['_cio_optout'], cookies: ['_cio_optout'] });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('consent(false)', () => {
+  it('drops the queue and the outbox, deletes cookies and storage but _cio_optout, and later loads track nothing', async () => {
+    const context = await browser.newContext();
+    collector.behave({ kind: 'status', status: 503 }); // keep messages in the outbox
+    try {
+      const { p, errors } = await open(context, page('/refuse.html', 'refuse-1', {}, "_cio.identify('u-2', { email: 'u2@example.com' }); _cio.track('kept_back');"));
+      await collector.waitFor(() => requestsFor('refuse-1').length >= 1);
+      const before = await stored(context, p);
+      expect(before.cookies).toEqual(['_cioanonid', '_cioid']);
+      expect(before.keys.some((k) => k.startsWith('_cio_ob:'))).toBe(true);
+
+      await p.evaluate(() => (window as any)._cio.consent(false));
+      expect(await stored(context, p)).toEqual({ keys: ['_cio_optout'], cookies: ['_cio_optout'] });
+      collector.behave({ kind: 'ok' });
+      const tried = requestsFor('refuse-1').length;
+      await p.evaluate(() => {
+        (window as any)._cio.track('after_refusal');
+        return (window as any)._cio.flush();
+      });
+      await sleep(3000); // longer than any backoff that was pending
+      expect(requestsFor('refuse-1')).toHaveLength(tried);
+
+      // The next page load, and a navigation away (page-hide beacons), send nothing.
+      await p.reload();
+      await loaded(p);
+      await p.evaluate(() => {
+        (window as any)._cio.identify('u-2');
+        (window as any)._cio.track('next_load');
+        location.href = '/blank.html';
+      });
+      await p.waitForURL('**/blank.html');
+      await sleep(1500);
+      expect(requestsFor('refuse-1')).toHaveLength(tried);
+      expect(messagesFor('refuse-1')).toEqual([]);
+      expect(await stored(context, p)).toEqual({ keys: ['_cio_optout'], cookies: ['_cio_optout'] });
+      expect(errors).toEqual([]);
+    } finally {
+      collector.behave({ kind: 'ok' });
+      await context.close();
+    }
+  });
+});
+
+describe('privacy signals', () => {
+  const gpc = () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
+  const dnt = () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1', configurable: true });
+
+  it.each([
+    ['data-respect-gpc="true" with navigator.globalPrivacyControl', 'gpc-1', { 'respect-gpc': 'true' }, gpc],
+    ['data-respect-dnt="true" with Do Not Track on', 'dnt-1', { 'respect-dnt': 'true' }, dnt],
+  ])('%s: nothing sent, nothing stored, even after consent(true) and a page-hide', async (_, siteId, attributes, signal) => {
+    const context = await browser.newContext();
+    await context.addInitScript(signal);
+    const { p, errors } = await open(context, page(`/${siteId}.html`, siteId, attributes, "_cio.identify('u-3', { email: 'u3@example.com' }); _cio.track('signalled');"));
+    await p.evaluate(() => {
+      const cio = (window as any)._cio;
+      cio.consent(true);
+      cio.track('after_consent');
+      return cio.flush();
+    });
+    await sleep(1500);
+    expect(await stored(context, p)).toEqual({ keys: [], cookies: [] });
+    await p.evaluate(() => (location.href = '/blank.html'));
+    await p.waitForURL('**/blank.html');
+    await sleep(1000);
+    expect(requestsFor(siteId)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('tracks as usual with the signal on but the tag not asking to respect it', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(gpc);
+    const { p } = await open(context, page('/gpc-ignored.html', 'gpc-2', {}, "_cio.track('tracked');"));
+    expect(await p.evaluate(() => (navigator as any).globalPrivacyControl)).toBe(true);
+    await collector.waitFor(() => messagesFor('gpc-2').some((m) => m.event === 'tracked'));
+    await context.close();
+  });
+});
