@@ -92,7 +92,7 @@ describe('a page that misuses the stub', () => {
     const good = messagesFor('misuse-1').filter((m) => m.event === 'good');
     expect(good.map((m) => m.properties)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(errors).toEqual([]);
-    expect(warnings.some((w) => w.includes('unknown method "nope"'))).toBe(true);
+    expect(warnings.some((w) => /unknown method "?nope"?/.test(w))).toBe(true);
     expect(warnings.some((w) => w.includes('expects [method, ...arguments]'))).toBe(true);
   });
 
