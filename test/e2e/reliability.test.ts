@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import type { StaticServer } from '../helpers/static-server';
 import { startTestCollector, type TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, createReport, openShop, shopUrl, sleep, startSite, tally, trackBurst, type Scenario } from './fixtures/reliability-kit';
+import { awaitDelivery, createReport, openShop, retriesIn, shopUrl, sleep, startSite, tally, trackBurst, type Scenario } from './fixtures/reliability-kit';
 
 let browser: Browser;
 let site: StaticServer;
@@ -127,7 +127,8 @@ describe('reliability: the page goes away right after tracking', () => {
       {
         id: '9',
         title: '300 events of ~1 KB each, then navigate to a same-origin page with the snippet',
-        checks: '`maxBodyBytes`: the largest request body the collector received (limit 65,536)',
+        checks:
+          '`maxBodyBytes`: the largest request body the collector received (limit 65,536); `retriesNextPage`: retries the next page scheduled while the collector answered 200 to everything',
       },
       async () => {
         const collector = await newCollector();
@@ -138,11 +139,42 @@ describe('reliability: the page goes away right after tracking', () => {
         await page.waitForURL(url);
         const t = await awaitDelivery(collector, 300, { timeoutMs: 30_000 });
         const maxBodyBytes = Math.max(...collector.requests.map((r) => r.bytes));
+        const retriesNextPage = await retriesIn(page);
         await context.close();
-        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, maxBodyBytes, requests: collector.requests.length };
+        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, maxBodyBytes, requests: collector.requests.length, retriesNextPage };
       },
     );
     expectAllDelivered(s);
     for (const r of s.runs) expect(r.maxBodyBytes).toBeLessThanOrEqual(65_536);
+  });
+
+  // BUG (src/transport.ts, post()): the body of a 2xx answer is never read, and Chrome keeps a
+  // keepalive fetch's bytes in its 64 KiB in-flight quota until the body is consumed (or the
+  // response is garbage-collected). Two unread ~32 KB answers fill the quota, so every third
+  // batch of a backlog fails with "TypeError: Failed to fetch": status 0, a retry with backoff,
+  // and `failures` > 0, which makes beacons untrusted if the page hides meanwhile.
+  // Remove `.fails` once post() reads or cancels every response body.
+  it.fails('scenario 9b: a visible page drains 300 events of ~1 KB with no retry while the collector answers 200', async () => {
+    const s = await report.runAll(
+      {
+        id: '9b',
+        title: '300 events of ~1 KB each on a page that stays open; the collector answers 200 to everything',
+        checks: '`retries`: retries the library scheduled (must be 0: nothing failed)',
+        knownBug: 'unread 2xx bodies hold Chrome\'s keepalive quota, so every third ~32 KB batch fails locally and is retried (src/transport.ts post())',
+      },
+      async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        const { page } = await openShop(context, shopUrl(site, collector));
+        const startedAt = Date.now();
+        await trackBurst(page, { count: 300, padBytes: 1000 });
+        const t = await awaitDelivery(collector, 300, { timeoutMs: 30_000, settleMs: 500 });
+        const retries = await retriesIn(page);
+        await context.close();
+        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, retries, drainMs: t.lastAt - startedAt };
+      },
+    );
+    expectAllDelivered(s);
+    for (const r of s.runs) expect(r.retries).toBe(0);
   });
 });
