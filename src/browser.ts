@@ -25,11 +25,13 @@ import { createCore } from './tracker';
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
   api.sidentify = api.identify;
   api.load = () => {};
+  // Only the API's own methods: a name Object.prototype has (hasOwnProperty, constructor) or a
+  // name that is not a string must not reach a lookup that could call or convert it.
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
-    const fn = api[item[0]];
-    if (typeof fn != 'function' || item[0] == 'push') return core.log.warn('push', `unknown method "${item[0]}"`);
-    core.at((item as any).t, () => fn(...item.slice(1)));
+    const name = item[0];
+    if (typeof name != 'string' || !Object.keys(api).includes(name) || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
+    core.at((item as any).t, () => api[name](...item.slice(1)));
   };
   api.push = (...items: unknown[]) => void items.forEach(call);
   api.__tracklet = 1;

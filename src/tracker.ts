@@ -101,13 +101,14 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
-  const clean = (call: string, data: unknown): Properties | undefined => {
+  const clean = (call: string, data: unknown, name = call): Properties | undefined => {
     try {
       if (data != null && !isObject(data)) throw 0;
       return sanitize(data ?? {}) as Properties;
     } catch (e) {
-      log.warn(call, e === TOO_LARGE ? 'data is over the 32 KB message limit; dropped' : 'data must be an object; left out');
-      if (e !== TOO_LARGE) return {};
+      if (e === TOO_LARGE) return void log.warn(call, `${name}: data is over the 32 KB message limit; dropped`);
+      log.warn(call, 'data must be an object; left out');
+      return {};
     }
   };
 
@@ -126,7 +127,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     track(name: unknown, data?: unknown, options?: unknown) {
       const problem = checkEventName(name);
       if (problem) return log.warn('track', problem);
-      const properties = clean('track', data);
+      const properties = clean('track', data, name as string);
       if (!properties || consent == 'denied') return;
       if (/\s/.test(name as string)) log.warnOnce('track', `"${name}" has spaces; your_event_name is recommended`);
       const t = isObject(options) && options.timestamp != null ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p)) : undefined;

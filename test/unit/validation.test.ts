@@ -144,7 +144,7 @@ describe('event data', () => {
     cio.track('huge', { list: new Array(100_000).fill(0) });
     await settle();
     expect(s.outboxes()).toEqual({});
-    expect(s.warnings()).toEqual(['tracklet: track(): data is over the 32 KB message limit; dropped']);
+    expect(s.warnings()).toEqual(['tracklet: track(): huge: data is over the 32 KB message limit; dropped']);
   });
 
   it('cleans hostile data instead of throwing', async () => {
