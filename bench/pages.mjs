@@ -3,7 +3,7 @@
 // script, tracklet through its own snippet (dist/snippet.html) with the placeholders filled in.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TRACKLET } from './peers.mjs';
+import { NONE, TRACKLET } from './peers.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 export const trackletDist = path.join(here, '..', 'dist');
@@ -41,7 +41,10 @@ window.__track = function (name, props) { window._cio.track(name, props); };
 export function buildPages(sdks, sinkOrigin) {
   const pages = new Map();
   for (const sdk of sdks) {
-    const tags = sdk.id == TRACKLET ? trackletTags(sinkOrigin) : `<script type="module" src="/b/${sdk.id}/main.js"></script>`;
+    const tags =
+      sdk.id == TRACKLET ? trackletTags(sinkOrigin)
+      : sdk.id == NONE ? '<script>window.__track = function () {}; window.__ready();</script>'
+      : `<script type="module" src="/b/${sdk.id}/main.js"></script>`;
     pages.set(`/${sdk.id}.html`, head(sinkOrigin) + '\n' + tags + '\n' + body);
   }
   return pages;

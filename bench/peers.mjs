@@ -3,6 +3,8 @@
 // `isFullFeatured`: identify + a queue that batches or persists events. Plausible's tracker has
 // neither (one request per call, nothing kept), so it is left out of the "fastest peer" ratio.
 export const TRACKLET = 'tracklet';
+/** A page whose __track does nothing: what the harness itself costs. */
+export const NONE = 'none';
 
 export const sdks = [
   { id: TRACKLET, name: 'tracklet', pkg: null, isFullFeatured: true, ready: 'cio.js `load` event (the live `_cio` is in place)' },
@@ -14,4 +16,5 @@ export const sdks = [
   { id: 'mixpanel', name: 'Mixpanel', pkg: 'mixpanel-browser', isFullFeatured: true, ready: '`loaded` callback of `init`' },
   { id: 'snowplow', name: 'Snowplow', pkg: '@snowplow/browser-tracker', isFullFeatured: true, ready: 'right after `newTracker()` (synchronous)' },
   { id: 'plausible', name: 'Plausible', pkg: 'plausible-tracker', isFullFeatured: false, ready: 'right after `Plausible()` (synchronous)' },
+  { id: NONE, name: '(no SDK)', pkg: null, isFullFeatured: false, ready: 'immediately' },
 ];
