@@ -37,10 +37,13 @@ export function createTransport(url: string, io: IO): Transport {
     try {
       const res = await io.fetch!(url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
       const status = res.status;
+      // Read every body: until it is read, Chrome counts a keepalive request against the page's
+      // 64 KiB quota, and two unread answers make the third batch fail.
+      const text = await res.text();
       let rejected;
       try {
         // A 207 or a 4xx may list the invalid messages: only those are dropped.
-        if (status == 207 || status > 399) rejected = (await res.json()).rejected.map((r: any) => r.messageId);
+        if (status == 207 || status > 399) rejected = JSON.parse(text).rejected.map((r: any) => r.messageId);
       } catch {
         // no readable list: the whole batch is treated alike
       }

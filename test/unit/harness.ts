@@ -53,7 +53,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     return {
       status,
       headers: { get: (name: string) => headers[name] ?? null },
-      json: async () => (answer === undefined ? JSON.parse('') : answer),
+      text: async () => (answer === undefined ? '' : JSON.stringify(answer)),
     } as unknown as Response;
   });
   const sendBeacon = vi.fn((url: string, blob: BodyInit) => (beacons.push({ url, blob: blob as Blob }), true));

@@ -65,7 +65,7 @@ describe('the npm entry under arbitrary calls', () => {
         const bodies: string[] = [];
         const fetch = async (_url: string, init: RequestInit) => {
           bodies.push(init.body as string);
-          return { status: 200, headers: { get: () => null }, json: async () => ({}) } as unknown as Response;
+          return { status: 200, headers: { get: () => null }, text: async () => '{}' } as unknown as Response;
         };
         const cio: any = await s.open({ consent: isPending ? 'pending' : 'granted' }, { fetch: fetch as any });
         for (const { method, args } of steps) {
