@@ -31,7 +31,8 @@ import { createCore } from './tracker';
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
     if (typeof name != 'string' || !Object.keys(api).includes(name) || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
-    core.at((item as any).t, () => api[name](...item.slice(1)));
+    const t = (item as any).t; // the stub's call time, unless the page pushed something else
+    core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
   };
   api.push = (...items: unknown[]) => void items.forEach(call);
   api.__tracklet = 1;

@@ -107,7 +107,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       return sanitize(data ?? {}) as Properties;
     } catch (e) {
       if (e === TOO_LARGE) return void log.warn(call, `${name}: data is over the 32 KB message limit; dropped`);
-      log.warn(call, 'data must be an object; left out');
+      log.warn(call, 'data must be a readable object; left out');
       return {};
     }
   };

@@ -13,6 +13,8 @@ export interface ReceivedRequest {
   body: any;
   /** What the collector answered (0: dropped the connection). */
   status: number;
+  /** Sec-Fetch-Mode: `no-cors` for a beacon, `cors` for the library's fetches (Chromium sends it). */
+  mode: string;
 }
 
 export type Behaviour =
@@ -65,7 +67,7 @@ export async function startTestCollector(): Promise<TestCollector> {
       }
       const b = nextBehaviours.shift() ?? behaviour;
       const record = (status: number) =>
-        requests.push({ at: Date.now(), path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), bytes: raw.length, body, status });
+        requests.push({ at: Date.now(), path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), bytes: raw.length, body, status, mode: String(req.headers['sec-fetch-mode'] ?? '') });
       if (b.kind === 'drop') {
         record(0);
         return void req.socket.destroy();

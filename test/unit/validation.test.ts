@@ -124,7 +124,7 @@ describe('event data', () => {
     (cio.track as any)('x', 'not an object');
     await cio.flush();
     expect(s.sent()[0].properties).toEqual({});
-    expect(s.warnings()).toEqual(['tracklet: track(): data must be an object; left out']);
+    expect(s.warnings()).toEqual(['tracklet: track(): data must be a readable object; left out']);
   });
 
   it('drops a message over 32 KB with one warning', async () => {
