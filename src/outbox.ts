@@ -54,6 +54,12 @@ export function createOutbox(
   store: Storage,
   /** Told how many of the oldest entries were dropped to stay within the limits. */
   onDrop: (count: number) => void,
+  /**
+   * Whether the collector cannot be reached now (failing, offline, no consent yet). The count and
+   * size limits bound such a backlog; a burst the collector is taking (2,000 calls in a loop) is
+   * held until it is sent, not cut to the newest 1,000.
+   */
+  isBacklogged: () => boolean,
 ): Outbox {
   const key = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
@@ -65,7 +71,8 @@ export function createOutbox(
   const write = () => {
     isWriteScheduled = false;
     let dropped = 0;
-    while (queue.length && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes || queue[0].t < io.now() - MAX_AGE_MS)) {
+    const isFull = () => isBacklogged() && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes);
+    while (queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS)) {
       bytes -= queue.shift()!.b;
       dropped++;
     }

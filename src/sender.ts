@@ -23,6 +23,8 @@ export interface Sender {
   flushOnHide(): void;
   /** The page is visible again: what beacons carried without trust may be sent again. */
   onVisible(): void;
+  /** The collector cannot be reached now: the last request failed, or the browser is offline. */
+  isFailing(): boolean;
 }
 
 export function createSender(
@@ -145,6 +147,7 @@ export function createSender(
       else if (!timer) later(c.flushIntervalMs);
     },
     flush: () => start(true),
+    isFailing: () => failures > 0 || !isOnline(),
     flushOnHide() {
       isHidden = true;
       if (!canSend()) return;

@@ -70,10 +70,16 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   store.persist(consent == 'granted');
 
   const identity = createIdentity(store, io.randomId);
-  const outbox = createOutbox(c, io, store, (count) => {
-    log.warn('track', `outbox full or over 7 days old: the ${count} oldest messages were dropped`);
-    emit('dropped', { count });
-  });
+  const outbox = createOutbox(
+    c,
+    io,
+    store,
+    (count) => {
+      log.warn('track', `outbox full or over 7 days old: the ${count} oldest messages were dropped`);
+      emit('dropped', { count });
+    },
+    () => consent != 'granted' || sender.isFailing(),
+  );
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
   const sender = createSender(c, io, outbox, createTransport(endpoint, io), log, emit, () => consent == 'granted');
 

@@ -68,4 +68,19 @@ describe('the pasted snippet', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('delivers all of a 2,000-call burst (twice the outbox limit) in at most 100 requests', async () => {
+    const page = await browser.newPage();
+    await page.goto(site.url + '/page.html');
+    await page.waitForFunction(() => (window as any)._cio.__tracklet === 1);
+    await page.evaluate(() => {
+      for (let i = 0; i < 2000; i++) (window as any)._cio.track('burst', { i });
+    });
+    await collector.waitFor(() => collector.messages().filter((m) => m.event === 'burst').length >= 2000, 30_000);
+    const burst = collector.messages().filter((m) => m.event === 'burst');
+    expect(new Set(burst.map((m) => m.properties.i)).size).toBe(2000);
+    const requests = collector.requests.filter((r) => r.body?.batch?.some((m: any) => m.event === 'burst'));
+    expect(requests.length).toBeLessThanOrEqual(100);
+    await page.close();
+  });
 });

@@ -123,17 +123,31 @@ describe('adopting what a closed tab left', () => {
 });
 
 describe('limits', () => {
-  it('keeps at most 1,000 messages, dropping the oldest with one warning saying how many', async () => {
+  it('keeps at most 1,000 messages while the collector is down, dropping the oldest with one warning saying how many', async () => {
     const cio = await s.open({ flushAt: 5000, maxBatchBytes: 2e6 });
+    s.answers.push(503);
+    cio.track('first');
+    await cio.flush(); // the collector fails: from now on the outbox is a backlog
+    cio.track('second');
     const dropped = vi.fn();
     cio.on('dropped', dropped);
-    for (let i = 0; i < 1005; i++) cio.track('e' + i);
+    for (let i = 0; i < 1003; i++) cio.track('e' + i);
     await settle();
     const events = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: any) => m.event));
     expect(events).toHaveLength(1000);
-    expect(events[0]).toBe('e5');
+    expect(events[0]).toBe('e3');
     expect(s.warnings()).toEqual(['tracklet: track(): outbox full or over 7 days old: the 5 oldest messages were dropped']);
     expect(dropped).toHaveBeenCalledWith({ count: 5 });
+  });
+
+  it('holds a burst larger than the limits while the collector is taking it, and sends all of it', async () => {
+    const cio = await s.open();
+    for (let i = 0; i < 2000; i++) cio.track('burst', { i });
+    await settle();
+    await cio.flush();
+    expect(s.sent()).toHaveLength(2000);
+    expect(s.warnings()).toEqual([]);
+    expect(s.requests.length).toBeLessThanOrEqual(100);
   });
 
   it('keeps at most 1 MB of messages, dropping the oldest with one warning saying how many', async () => {
