@@ -19,7 +19,8 @@ export interface ReceivedRequest {
 
 export type Behaviour =
   | { kind: 'ok' }
-  | { kind: 'status'; status: number; retryAfter?: string }
+  /** `delayMs`: answer that late (a collector that is down and slow to say so). */
+  | { kind: 'status'; status: number; retryAfter?: string; delayMs?: number }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'drop' };
 
@@ -75,7 +76,8 @@ export async function startTestCollector(): Promise<TestCollector> {
       if (b.kind === 'status') {
         record(b.status);
         if (b.retryAfter) res.setHeader('Retry-After', b.retryAfter);
-        return void res.writeHead(b.status, { 'content-type': 'application/json' }).end('{"error":"test"}');
+        const refuse = () => res.writeHead(b.status, { 'content-type': 'application/json' }).end('{"error":"test"}');
+        return void (b.delayMs ? setTimeout(refuse, b.delayMs) : refuse());
       }
       const answer = () => {
         record(200);
