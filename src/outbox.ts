@@ -31,6 +31,8 @@ export interface Entry {
   t: number;
   /** Where it is while a request carries it (the sender's flags), 0 when it waits. */
   f?: number;
+  /** Set while the browser carries it with our trust (see the sender): kept in memory, not stored. */
+  k?: boolean;
 }
 
 export interface Outbox {
@@ -39,6 +41,8 @@ export interface Outbox {
   entries(): Entry[];
   /** Forget acknowledged (or dropped) entries. */
   remove(entries: Entry[]): void;
+  /** Write the outbox at the end of this task (after entries changed their `k`). */
+  save(): void;
   /** Take in what closed tabs left; `onAdopted` runs when something was taken. */
   adopt(onAdopted: () => void): void;
 }
@@ -78,7 +82,13 @@ export function createOutbox(
     }
     if (dropped) onDrop(dropped);
     if (!queue.length && unlock) unlock = void unlock();
-    store.set(key, queue.length ? `{"t":${io.now()},"q":[${queue.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+    const kept = queue.filter((e) => !e.k);
+    store.set(key, kept.length ? `{"t":${io.now()},"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+  };
+
+  const save = () => {
+    if (!isWriteScheduled) queueMicrotask(write);
+    isWriteScheduled = true;
   };
 
   const add = (e: Entry) => {
@@ -92,8 +102,7 @@ export function createOutbox(
     }
     queue.push(e);
     bytes += e.b;
-    if (!isWriteScheduled) queueMicrotask(write);
-    isWriteScheduled = true;
+    save();
   };
 
   const take = (other: string, onAdopted: () => void) => {
@@ -113,9 +122,9 @@ export function createOutbox(
     remove(done) {
       queue = queue.filter((e) => !done.includes(e));
       bytes = queue.reduce((n, e) => n + e.b, 0);
-      if (!isWriteScheduled) queueMicrotask(write);
-      isWriteScheduled = true;
+      save();
     },
+    save,
     adopt(onAdopted) {
       for (const other of store.keys(OUTBOX_PREFIX)) {
         if (other == key) continue;

@@ -10,9 +10,10 @@ import { utf8Bytes } from './outbox';
 /** Browsers share one 64 KiB budget for keepalive fetches and beacons across the whole page. */
 export const KEEPALIVE_QUOTA_BYTES = 65_536;
 
-/** `Entry.f`: in a request that dies with the page, or handed to the browser (keepalive, beacon). */
+/** `Entry.f`: in a request that dies with the page, or handed to the browser, which outlives it. */
 const IN_FETCH = 1;
-const IN_BROWSER = 2;
+const IN_KEEPALIVE = 2;
+const IN_BEACON = 3;
 
 export interface Sender {
   /** A message was added: send now if a batch is full, else make sure a timer will. */
@@ -41,6 +42,8 @@ export function createSender(
   let draining: Promise<void> | undefined;
   let isDrainingAll = false;
   let failures = 0;
+  /** The collector's last answer was a 2xx: the only evidence that a beacon will arrive. */
+  let isAnswering = false;
   let blockedUntil = 0;
   let keepaliveBytes = 0;
   let beaconBytes = 0;
@@ -71,6 +74,7 @@ export function createSender(
     log.debug('response', status);
     if (status > 199 && status < 300) {
       failures = 0;
+      isAnswering = true;
       outbox.remove(batch);
       emit('sent', { count: batch.length, status });
       if (res.rejected?.length) log.warn('flush', 'the collector rejected messages ' + res.rejected);
@@ -79,6 +83,7 @@ export function createSender(
     if (!status || status == 408 || status == 429 || status > 499) {
       if (!status && !isOnline()) return; // offline: the `online` event resumes, no retry spent
       // Exponential backoff with full jitter, unless the collector said how long to wait.
+      isAnswering = false;
       const backoffMs = io.random() * Math.min(c.retryMaxMs, c.retryBaseMs * 2 ** failures++);
       const delayMs = res.retryAfterMs ?? backoffMs;
       blockedUntil = io.now() + delayMs;
@@ -100,7 +105,7 @@ export function createSender(
     // keepalive lets the request outlive the page, within the page-wide quota.
     const keepalive = keepaliveBytes + beaconBytes + size <= KEEPALIVE_QUOTA_BYTES;
     if (keepalive) keepaliveBytes += size;
-    batch.forEach((e) => (e.f = keepalive ? IN_BROWSER : IN_FETCH));
+    batch.forEach((e) => (e.f = keepalive ? IN_KEEPALIVE : IN_FETCH));
     log.debug('flush', batch.length);
     const res = await transport.post(body, keepalive);
     if (keepalive) keepaliveBytes -= size;
@@ -108,6 +113,11 @@ export function createSender(
     // request: while hidden, treat it like a beacon rather than send it all over again.
     if (!res.status && keepalive && isHidden) return void untrusted.push(...batch);
     batch.forEach((e) => (e.f = 0));
+    if (batch.some((e) => e.k)) {
+      // It was trusted to the browser at a page hide, the page lived on, and now we know better.
+      batch.forEach((e) => (e.k = false));
+      outbox.save();
+    }
     return handle(res, batch);
   };
 
@@ -152,11 +162,11 @@ export function createSender(
       isHidden = true;
       if (!canSend()) return;
       // What the browser already carries (keepalive, beacons) survives the page; the rest goes now.
-      let list = outbox.entries().filter((e) => e.f != IN_BROWSER);
+      let list = outbox.entries().filter((e) => !e.f || e.f == IN_FETCH);
       let limit = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
-      // Trust a beacon only while the collector has been answering and the browser is online;
+      // Trust a beacon only when the collector's last answer was a 2xx and the browser is online;
       // otherwise its messages stay in the outbox, and the next page load sends them again.
-      const isTrusted = !failures && isOnline();
+      const isTrusted = isAnswering && isOnline();
       while (list.length) {
         let chunk = pick(list, limit);
         if (!chunk.length) chunk = list.slice(0, 1);
@@ -166,9 +176,8 @@ export function createSender(
           beaconBytes += size;
           limit -= size;
           log.debug('beacon', chunk.length);
-          chunk.forEach((e) => (e.f = IN_BROWSER));
-          if (isTrusted) outbox.remove(chunk);
-          else untrusted.push(...chunk);
+          chunk.forEach((e) => (e.f = IN_BEACON));
+          if (!isTrusted) untrusted.push(...chunk);
           list = list.slice(chunk.length);
         } else if (chunk.length > 1) {
           limit = size >> 1; // refused: halve the chunk and try again
@@ -179,12 +188,20 @@ export function createSender(
           break;
         }
       }
+      // What the browser carries now (beacons, keepalive fetches) leaves the stored outbox when
+      // trusted, so the next page load does not send it again; the keepalive fetches stay in
+      // memory until their answer, in case the page lives on.
+      if (isTrusted) {
+        outbox.remove(outbox.entries().filter((e) => e.f == IN_BEACON));
+        outbox.entries().forEach((e) => (e.k = e.f == IN_KEEPALIVE));
+      }
     },
     onVisible() {
       isHidden = false;
       beaconBytes = 0; // beacons sent while hidden have long finished
-      untrusted.forEach((e) => (e.f = 0));
+      untrusted.forEach((e) => (e.f = 0) || (e.k = false));
       untrusted = [];
+      outbox.save();
       flushDue();
     },
   };

@@ -115,20 +115,13 @@ describe('reliability: the page goes away right after tracking', () => {
     expectAllDelivered(s);
   });
 
-  // BUG (src/sender.ts, flushOnHide: `const isTrusted = !failures && isOnline()`): "the collector
-  // has been answering" is read as "no failure yet", which is also true of a page whose first
-  // request is still waiting for its answer. Closed then, the page trusts its beacon (removes its
-  // messages from the outbox) though the collector has answered nothing; the beacon gets a 503
-  // and those messages are gone. Here the collector takes 500 ms to answer 503, so the answer to
-  // the batch of 20 comes after the close: the event the beacon carries (#20) is lost.
-  // Remove `.fails` once a beacon is trusted only after this page (or a recent one) saw a 2xx.
-  it.fails('scenario 2c: a tab closed before the collector answered its first request, during an outage', async () => {
+  // A beacon is trusted only after this page saw a 2xx; here the collector has answered nothing yet.
+  it('scenario 2c: a tab closed before the collector answered its first request, during an outage', async () => {
     const s = await report.runAll(
       {
         id: '2c',
         title: 'Collector down and slow to say so (503 after 500 ms); close the tab right after 20 track calls; collector back; open the site again',
         checks: '`beforeReopen` as in 2b; after recovery runs from opening the new tab',
-        knownBug: 'a beacon sent before the collector ever answered is trusted, so a 503 loses it (src/sender.ts flushOnHide, isTrusted = !failures && isOnline())',
       },
       async () => {
         const collector = await newCollector();

@@ -105,10 +105,8 @@ describe('adopting what a closed tab left', () => {
     expect(s.requests).toHaveLength(0);
 
     vi.advanceTimersByTime(61_000);
-    s.hide();
-    s.show(); // adoption is retried when the page is visible again
-    await settle();
-    await next.flush();
+    const third = await s.open(); // (a page event would wake the first tab's listeners too)
+    await third.flush();
     expect(s.sent().map((m: any) => m.messageId)).toEqual(leftIds);
   });
 
