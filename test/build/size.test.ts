@@ -7,7 +7,7 @@ import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 
 const BUDGET = {
   snippetMinifiedBytes: 600,
-  cioBrotliBytes: 5_400,
+  cioBrotliBytes: 5_500,
   entryBrotliBytes: 7_200,
 };
 

@@ -16,6 +16,9 @@ const context = (s: Setup) => ({
   library: { name: 'tracklet', version: '0.1.0' },
 });
 
+/** The id of the n-th message of a page whose third randomId() is uuid(3) (anonymousId, tab key, prefix). */
+const messageId = (n: number) => uuid(3).replace(/-/g, '').slice(0, 20) + n.toString(36);
+
 describe('the wire format', () => {
   it('posts {writeKey, sentAt, batch} as text/plain to {endpoint}/v1/batch, with no query string and no credentials', async () => {
     const cio = await s.open();
@@ -36,7 +39,7 @@ describe('the wire format', () => {
       batch: [
         {
           type: 'track',
-          messageId: uuid(3),
+          messageId: messageId(1),
           timestamp: '2026-11-29T10:00:00.000Z',
           anonymousId: uuid(1),
           event: 'added_to_cart',
@@ -56,7 +59,7 @@ describe('the wire format', () => {
     expect(s.sent()).toStrictEqual([
       {
         type: 'identify',
-        messageId: uuid(3),
+        messageId: messageId(1),
         timestamp: '2026-11-29T10:00:00.000Z',
         anonymousId: uuid(1),
         userId: '42',
@@ -65,7 +68,7 @@ describe('the wire format', () => {
       },
       {
         type: 'track',
-        messageId: uuid(4),
+        messageId: messageId(2),
         timestamp: '2026-11-29T10:00:00.000Z',
         anonymousId: uuid(1),
         userId: '42',
@@ -91,7 +94,7 @@ describe('the wire format', () => {
     expect(s.sent()).toStrictEqual([
       {
         type: 'page',
-        messageId: uuid(3),
+        messageId: messageId(1),
         timestamp: '2026-11-29T10:00:00.000Z',
         anonymousId: uuid(1),
         name: 'Pricing',
@@ -127,7 +130,7 @@ describe('the wire format', () => {
     expect(s.requests[0].url).toBe('https://shop.example/v1/batch');
   });
 
-  it('gives every message its own UUID from randomId, reused when the message is sent again', async () => {
+  it('gives every message its own id, a random page prefix and a counter, reused when the message is sent again', async () => {
     const real = setup();
     delete real.io.randomId;
     const cio = await real.open();
@@ -139,7 +142,13 @@ describe('the wire format', () => {
     const [first, second] = real.requests.map((r) => r.json.batch.map((m: any) => m.messageId));
     expect(first).toHaveLength(2);
     expect(new Set(first).size).toBe(2);
-    for (const id of first) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of first) expect(id).toMatch(/^[0-9a-f]{20}[0-9a-z]+$/); // 80 random bits, then the counter
+    const other = setup();
+    delete other.io.randomId;
+    const page2 = await other.open();
+    page2.track('a');
+    await page2.flush();
+    expect(other.requests[0].json.batch[0].messageId.slice(0, 20)).not.toBe(first[0].slice(0, 20));
     expect(second).toEqual(first);
   });
 
