@@ -5,7 +5,7 @@ import type { Config, EventMap, Message, Properties, Tracker, TrackerEvent, Trac
 import { createLog, type Log } from './log';
 import { createStorage } from './storage';
 import { createIdentity, ANONYMOUS_ID_KEY, USER_ID_KEY } from './identity';
-import { createOutbox, toEntry, utf8Bytes, OUTBOX_PREFIX } from './outbox';
+import { createOutbox, toEntry, OUTBOX_PREFIX } from './outbox';
 import { createSender } from './sender';
 import { createTransport } from './transport';
 import { watchLifecycle, watchNavigation } from './lifecycle';
@@ -101,13 +101,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       context: { page, userAgent: nav.userAgent, locale: nav.language, library: { name: 'tracklet', version: __VERSION__ } },
     } as Message;
     if (call == 'page') m.properties = { ...page, ...m.properties };
-    const json = io.stringify(m);
-    const bytes = utf8Bytes(json);
-    if (bytes > MAX_MESSAGE_BYTES) {
-      log.warn(call, `${m.event || call} is ${bytes} bytes, over the 32 KB message limit; dropped`);
+    const entry = toEntry(m, io.stringify(m), io.now());
+    if (entry.b > MAX_MESSAGE_BYTES) {
+      log.warn(call, `${m.event || call} is ${entry.b} bytes, over the 32 KB message limit; dropped`);
       return emit('dropped', { count: 1 });
     }
-    outbox.add(toEntry(m, json, io.now()));
+    outbox.add(entry);
     sender.schedule();
   };
 
