@@ -1,7 +1,7 @@
 // One SDK in one fresh browser context (empty cache and storage: a first visit), three scenarios:
 // the 2,000-call loop, navigate away after 20 calls, close the tab after 20 calls.
 import zlib from 'node:zlib';
-import { eventsOfRun } from './events.mjs';
+import { encodingOf, eventsOfRun } from './events.mjs';
 import { NONE } from './peers.mjs';
 
 export const LOOP_CALLS = 2000;
@@ -106,6 +106,7 @@ export async function measureLoop(browser, sdk, env) {
     otherRequests: windowRequests.filter((r) => !carrying.some((c) => c.request == r)).map((r) => `${r.method} ${r.path}`),
     bodyBytes: carrying.reduce((sum, c) => sum + c.request.body.length, 0),
     delivered,
+    bodyFormats: [...new Set(carrying.map((c) => `${c.request.method} ${c.request.path} ${c.request.contentType.split(';')[0] || '(no type)'}, ${encodingOf(c.request)}`))],
     maxEventsPerRequest: Math.max(0, ...carrying.map((c) => c.events)),
     jsFiles: scriptBodies.length,
     jsBytes: scriptBodies.reduce((sum, s) => sum + s.body.length, 0),
