@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import type { StaticServer } from '../helpers/static-server';
 import { startTestCollector, type TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, beaconCount, createReport, openShop, retriesIn, shopUrl, sleep, startSite, tally, trackBurst, type Scenario } from './fixtures/reliability-kit';
+import { awaitDelivery, beaconCount, createReport, openShop, retriesIn, shopUrl, sleep, startSite, tally, trackBurst, untilSent, type Scenario } from './fixtures/reliability-kit';
 
 let browser: Browser;
 let site: StaticServer;
@@ -57,6 +57,29 @@ describe('reliability: the page goes away right after tracking', () => {
       });
       expectAllDelivered(s);
     });
+  });
+
+  it('scenario 1c: delivers 20 events tracked just before the navigation, on a page the collector has already answered', async () => {
+    const s = await report.runAll(
+      {
+        id: '1c',
+        title: 'As 1a, once the collector has acknowledged the page view (the page has seen a 2xx)',
+        checks: 'the duplicates a page pays once its handovers are trusted',
+      },
+      async () => {
+        const collector = await newCollector();
+        const context = await browser.newContext();
+        const url = shopUrl(site, collector);
+        const { page, errors } = await openShop(context, url);
+        await untilSent(page);
+        await trackBurst(page, { count: 20, thenGo: url });
+        await page.waitForURL(url);
+        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+        await context.close();
+        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
+      },
+    );
+    expectAllDelivered(s);
   });
 
   it('scenario 2: delivers 20 events tracked just before the tab closes, the rest when the site is opened again', async () => {
