@@ -14,6 +14,8 @@ export const KEEPALIVE_QUOTA_BYTES = 65_536;
 const IN_FETCH = 1;
 const IN_KEEPALIVE = 2;
 const IN_BEACON = 3;
+/** Handed over at a page hide by a last-try fetch: not sent again while hidden, not trusted. */
+const IN_LAST_TRY = 4;
 
 export interface Sender {
   /** A message was added: send now if a batch is full, else make sure a timer will. */
@@ -37,13 +39,15 @@ export function createSender(
   emit: (event: 'sent' | 'retry' | 'dropped', detail: object) => void,
   /** False while consent is pending or refused. */
   canSend: () => boolean,
+  /** A page of this site saw the collector answer 2xx a moment ago (see tracker.ts). */
+  wasAnswering: boolean,
 ): Sender {
   let timer: any;
   let draining: Promise<void> | undefined;
   let isDrainingAll = false;
   let failures = 0;
   /** The collector's last answer was a 2xx: the only evidence that a beacon will arrive. */
-  let isAnswering = false;
+  let isAnswering = wasAnswering;
   let blockedUntil = 0;
   let keepaliveBytes = 0;
   let beaconBytes = 0;
@@ -185,6 +189,7 @@ export function createSender(
           // Not even one message fits: the quota is spent. One keepalive fetch is the last try;
           // the rest stays in the outbox for the next page load.
           void sendOne(chunk);
+          chunk.forEach((e) => (e.f = IN_LAST_TRY)); // a second hide event must not send it again
           break;
         }
       }

@@ -18,6 +18,9 @@ declare const __VERSION__: string;
 export const MAX_MESSAGE_BYTES = 32_768;
 /** The one key kept after consent(false), so later page loads track nothing. */
 export const OPT_OUT_KEY = '_cio_optout';
+const ANSWERED_KEY = '_cio_ok';
+/** How long a 2xx seen by an earlier page counts as evidence that the collector is up. */
+const TRUST_ANSWER_MS = 5 * 60_000;
 const METHODS = ['identify', 'track', 'page', 'reset', 'flush', 'consent', 'on', 'off'] as const;
 
 export interface Core<E extends EventMap> {
@@ -81,7 +84,23 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     () => consent != 'granted' || sender.isFailing(),
   );
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
-  const sender = createSender(c, io, outbox, createTransport(endpoint, io), log, emit, () => consent == 'granted');
+  // When the collector last answered 2xx (any page of the site), so that a page left before its
+  // own first answer can still trust its page-hide beacons: without it, every quick navigation
+  // would leave its events to be sent again by the next page.
+  const answeredAt = +store.get(ANSWERED_KEY)!;
+  const sender = createSender(
+    c,
+    io,
+    outbox,
+    createTransport(endpoint, io),
+    log,
+    (event, detail) => {
+      if (event != 'dropped') store.set(ANSWERED_KEY, event == 'sent' ? '' + io.now() : null);
+      emit(event, detail);
+    },
+    () => consent == 'granted',
+    io.now() - answeredAt < TRUST_ANSWER_MS,
+  );
 
   // A messageId is this page's random prefix (80 bits) and a counter: unique like a UUID, a
   // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
@@ -167,7 +186,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       // Refused: drop everything queued, delete every key and cookie the library wrote, and keep
       // only the marker that makes later page loads track nothing.
       outbox.remove(outbox.entries());
-      for (const key of store.keys(OUTBOX_PREFIX).concat(ANONYMOUS_ID_KEY, USER_ID_KEY)) store.set(key, null, true);
+      for (const key of store.keys(OUTBOX_PREFIX).concat(ANONYMOUS_ID_KEY, USER_ID_KEY, ANSWERED_KEY)) store.set(key, null, true);
       store.set(OPT_OUT_KEY, '1', true); // in a cookie too: it must hold where storage is refused
       store.persist(false);
     },

@@ -26,7 +26,7 @@ describe("consent: 'pending'", () => {
     await settle();
     await cio.flush();
     expect(s.sent().map((m: any) => m.type)).toEqual(['page', 'identify', 'track']);
-    expect(storageKeys(s)).toEqual(['_cioanonid', '_cioid']);
+    expect(storageKeys(s)).toEqual(['_cio_ok', '_cioanonid', '_cioid']);
     expect(cookieNames(s)).toEqual(['_cioanonid', '_cioid']);
   });
 

@@ -189,4 +189,35 @@ describe('page hide', () => {
     await settle();
     expect(s.sendBeacon).not.toHaveBeenCalled();
   });
+
+  it('trusts its beacons from the start when another page of the site saw a 2xx under 5 minutes ago', async () => {
+    const first = await openAnswered({}); // stores when the collector last answered 2xx
+    void first;
+    vi.advanceTimersByTime(60_000);
+    const next = await s.open(queued);
+    next.track('quick_exit');
+    await settle();
+    s.win.dispatchEvent(new s.win.Event('pagehide'));
+    await settle();
+    expect(s.beacons).toHaveLength(1);
+    expect(storedIds(s.outboxes())).toHaveLength(0); // trusted: the next load will not send it again
+  });
+
+  it('trusts nothing from a 2xx over 5 minutes old, or after a failure', async () => {
+    await openAnswered({});
+    vi.advanceTimersByTime(5 * 60_000 + 1);
+    const next = await s.open(queued);
+    next.track('stale_evidence');
+    await settle();
+    s.win.dispatchEvent(new s.win.Event('pagehide'));
+    await settle();
+    expect(storedIds(s.outboxes())).toHaveLength(1);
+    expect(s.win.localStorage.getItem('_cio_ok')).not.toBeNull();
+
+    s.answers.push(503);
+    next.track('during_outage');
+    await next.flush();
+    expect(s.requests.at(-1)!.json.batch.map((m: any) => m.event)).toEqual(['during_outage']);
+    expect(s.win.localStorage.getItem('_cio_ok')).toBeNull(); // a failure withdraws the evidence
+  });
 });
