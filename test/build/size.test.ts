@@ -53,9 +53,10 @@ describe('the npm entry', () => {
     expect(readFileSync('dist/index.d.ts', 'utf8')).toContain('declare function createTracker');
   });
   it('can be imported in Node without a window, and ignores calls there', async () => {
-    const { createTracker } = await import('../../dist/index.mjs');
+    const built: string = '../../dist/index.mjs'; // the shipped file, not src/
+    const { createTracker } = (await import(built)) as typeof import('../../src/index');
     const warnings: string[] = [];
-    const t = createTracker({ siteId: 'x' }, { console: { warn: (m: string) => warnings.push(m), log() {} } });
+    const t = createTracker({ siteId: 'x' }, { console: { warn: (m: string) => void warnings.push(m), log() {} } });
     t.track('a');
     t.identify('b');
     await t.flush();

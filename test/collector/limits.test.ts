@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postBatch, startCollector, track } from './harness';
+import { startCollector, track } from './harness';
 
 const MB = 1024 * 1024;
 const valid = () => JSON.stringify({ writeKey: 'demo', sentAt: new Date().toISOString(), batch: [track('still_here')] });

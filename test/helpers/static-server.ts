@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type Route = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 export interface StaticServer {
   url: string;

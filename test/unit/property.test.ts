@@ -86,7 +86,7 @@ describe('the npm entry under arbitrary calls', () => {
         const beaconBodies = await s.beaconBodies();
         for (const body of beaconBodies) checkBody(body, KEEPALIVE_QUOTA_BYTES);
         expect(({} as any).polluted).toBeUndefined();
-        s.win.happyDOM?.abort?.();
+        (s.win as any).happyDOM?.abort?.();
       }),
       { numRuns: 250, seed: Number(process.env.FC_SEED) || undefined },
     );
