@@ -199,6 +199,7 @@ export function createSender(
       if (isTrusted) {
         outbox.remove(outbox.entries().filter((e) => e.f == IN_BEACON));
         outbox.entries().forEach((e) => (e.k = e.f == IN_KEEPALIVE));
+        outbox.save(); // now: the page may not live to write it later
       }
     },
     onVisible() {

@@ -138,6 +138,18 @@ describe('limits', () => {
     expect(dropped).toHaveBeenCalledWith({ count: 5 });
   });
 
+  it('rewrites a large outbox at most once a second while acknowledgements come in, not once per answer', async () => {
+    const cio = await s.open();
+    const setItem = vi.spyOn(s.win.localStorage, 'setItem');
+    for (let i = 0; i < 2000; i++) cio.track('burst', { i });
+    await cio.flush(); // about 20 answers arrive within the same second
+    const writes = setItem.mock.calls.filter(([key]) => String(key).startsWith('_cio_ob:'));
+    expect(s.requests.length).toBeGreaterThan(10);
+    expect(writes.length).toBeLessThanOrEqual(2); // the burst itself, at most one coalesced rewrite
+    expect(storedIds(s.outboxes())).toEqual([]); // and the emptied outbox is gone at once
+    setItem.mockRestore();
+  });
+
   it('holds a burst larger than the limits while the collector is taking it, and sends all of it', async () => {
     const cio = await s.open();
     for (let i = 0; i < 2000; i++) cio.track('burst', { i });
