@@ -2,7 +2,7 @@
 // `node run.mjs [--quick] [--runs N] [--loop-runs N]`.
 // Bundles the peers, serves every SDK's page and a sink on 127.0.0.1, runs the scenarios in one
 // headless Chromium with the SDKs in a different order each run, then prints the table and writes
-// docs/benchmarks.md and docs/benchmarks.svg from the medians.
+// docs/benchmarks.md and docs/benchmarks.svg from the medians (--quick: bench/dist/ instead).
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -103,5 +103,5 @@ try {
 
 const summary = summarize({ sdks: measured, sizes, results, env, runs, loopRuns, browserVersion, isQuick });
 summary.elapsedS = (Date.now() - startedAt) / 1000;
-writeReport(summary);
-log(`wrote docs/benchmarks.md and docs/benchmarks.svg (${summary.elapsedS.toFixed(0)} s in all)`);
+const dir = writeReport(summary);
+log(`wrote ${path.relative(process.cwd(), dir) || '.'}/benchmarks.md and benchmarks.svg (${summary.elapsedS.toFixed(0)} s in all)`);
