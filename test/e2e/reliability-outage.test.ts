@@ -4,43 +4,15 @@
 // with its own collector; the library runs with its defaults (retries from 1 s, doubling, full
 // jitter), loaded by the real snippet. Figures go to test-results/reliability/ and
 // docs/reliability.md (see fixtures/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import type { StaticServer } from '../helpers/static-server';
-import { startTestCollector, type TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, createReport, openShop, shopUrl, sleep, startSite, trackBurst, untilSent, type Scenario } from './fixtures/reliability-kit';
+import { describe, expect, it } from 'vitest';
+import type { TestCollector } from '../helpers/test-collector';
+import { awaitDelivery, openShop, shopUrl, sleep, trackBurst, untilSent, expectAllDelivered, reliabilitySuite } from './fixtures/reliability-kit';
 
-let browser: Browser;
-let site: StaticServer;
-const report = createReport('outage');
-const collectors: TestCollector[] = [];
-const newCollector = async () => {
-  const c = await startTestCollector();
-  collectors.push(c);
-  return c;
-};
+const suite = reliabilitySuite('outage');
+const { report, newCollector } = suite;
 const DOWN = { kind: 'status', status: 503 } as const;
 /** Requests the collector refused while it was down. */
 const refused = (c: TestCollector) => c.requests.filter((r) => r.status !== 200).length;
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  report.write(browser?.version() ?? 'unknown');
-  await browser?.close();
-  await site?.close();
-  await Promise.all(collectors.map((c) => c.close()));
-});
-
-/** Every run delivered every event; duplicates are reported in the doc, not failed on. */
-const expectAllDelivered = (s: Scenario) => {
-  for (const r of s.runs) expect(r, JSON.stringify(r)).toMatchObject({ delivered: r.tracked });
-  expect(s.runs.every((r) => r.tracked > 0)).toBe(true);
-};
 
 describe('reliability: the collector or the network fails', () => {
   it('scenario 3: delivers everything once the collector is back from a 10 s outage', async () => {
@@ -49,8 +21,8 @@ describe('reliability: the collector or the network fails', () => {
       async () => {
         const collector = await newCollector();
         collector.behave(DOWN);
-        const context = await browser.newContext();
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const context = await suite.browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         await trackBurst(page, { count: 20 });
         await sleep(10_000);
         collector.behave({ kind: 'ok' });
@@ -73,8 +45,8 @@ describe('reliability: the collector or the network fails', () => {
       async () => {
         const collector = await newCollector();
         collector.behave(DOWN);
-        const context = await browser.newContext();
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const context = await suite.browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         await trackBurst(page, { count: 20 });
         await sleep(3000);
         await page.reload();
@@ -98,8 +70,8 @@ describe('reliability: the collector or the network fails', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const context = await suite.browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         // The page view goes first, so the 429s answer the tracked events.
         await untilSent(page);
         const retryAfter = { kind: 'status', status: 429, retryAfter: '3' } as const;
@@ -138,8 +110,8 @@ describe('reliability: the collector or the network fails', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const context = await suite.browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         await untilSent(page); // the page view, sent and acknowledged while online
         // Counted in the browser: requests made offline fail there and never reach the collector.
         let isOffline = false;
@@ -180,8 +152,8 @@ describe('reliability: the collector or the network fails', () => {
       async () => {
         const collector = await newCollector();
         collector.behave(DOWN);
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const [a, b] = await Promise.all([openShop(context, url), openShop(context, url)]);
         await Promise.all([trackBurst(a.page, { count: 20, tab: 'a' }), trackBurst(b.page, { count: 20, tab: 'b' })]);
         await sleep(8000);

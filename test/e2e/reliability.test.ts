@@ -3,40 +3,11 @@
 // Each scenario runs RUNS times at once, each in a fresh context with its own collector; the
 // library runs with its defaults (flushAt 20, flushIntervalMs 1000), loaded by the real snippet.
 // Figures go to test-results/reliability/ and docs/reliability.md (see fixtures/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import type { StaticServer } from '../helpers/static-server';
-import { startTestCollector, type TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, beaconCount, createReport, openShop, retriesIn, shopUrl, sleep, startSite, tally, trackBurst, untilSent, type Scenario } from './fixtures/reliability-kit';
+import { describe, expect, it } from 'vitest';
+import { awaitDelivery, beaconCount, openShop, retriesIn, shopUrl, sleep, tally, trackBurst, untilSent, expectAllDelivered, reliabilitySuite } from './fixtures/reliability-kit';
 
-let browser: Browser;
-let site: StaticServer;
-const report = createReport('unload');
-const collectors: TestCollector[] = [];
-const newCollector = async () => {
-  const c = await startTestCollector();
-  collectors.push(c);
-  return c;
-};
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  report.write(browser?.version() ?? 'unknown');
-  await browser?.close();
-  await site?.close();
-  await Promise.all(collectors.map((c) => c.close()));
-});
-
-/** Every run delivered every event; duplicates are reported in the doc, not failed on. */
-const expectAllDelivered = (s: Scenario) => {
-  for (const r of s.runs) expect(r, JSON.stringify(r)).toMatchObject({ delivered: r.tracked });
-  expect(s.runs.every((r) => r.tracked > 0)).toBe(true);
-};
+const suite = reliabilitySuite('unload');
+const { report, newCollector } = suite;
 
 describe('reliability: the page goes away right after tracking', () => {
   describe.each([
@@ -46,9 +17,9 @@ describe('reliability: the page goes away right after tracking', () => {
     it('delivers all 20 events tracked just before the navigation', async () => {
       const s = await report.runAll({ id, title: `Navigate away right after 20 track calls, to ${to}` }, async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
-        const next = path === '/shop.html' ? shopUrl(site, collector) : site.url + path;
+        const context = await suite.browser.newContext();
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
+        const next = path === '/shop.html' ? shopUrl(suite.site, collector) : suite.site.url + path;
         await trackBurst(page, { count: 20, thenGo: next });
         await page.waitForURL(next);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
@@ -68,8 +39,8 @@ describe('reliability: the page goes away right after tracking', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const { page, errors } = await openShop(context, url);
         await untilSent(page);
         await trackBurst(page, { count: 20, thenGo: url });
@@ -91,8 +62,8 @@ describe('reliability: the page goes away right after tracking', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const { page } = await openShop(context, url);
         await trackBurst(page, { count: 20 });
         // Runs the unload handlers; does not wait for the page to be gone.
@@ -119,8 +90,8 @@ describe('reliability: the page goes away right after tracking', () => {
       async () => {
         const collector = await newCollector();
         collector.behave({ kind: 'status', status: 503 });
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const { page } = await openShop(context, url);
         await trackBurst(page, { count: 20 });
         await page.close({ runBeforeUnload: true });
@@ -149,8 +120,8 @@ describe('reliability: the page goes away right after tracking', () => {
       async () => {
         const collector = await newCollector();
         collector.behave({ kind: 'status', status: 503, delayMs: 500 });
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const { page } = await openShop(context, url);
         await trackBurst(page, { count: 20 });
         await page.close({ runBeforeUnload: true });
@@ -173,7 +144,7 @@ describe('reliability: the page goes away right after tracking', () => {
       { id: '8', title: 'localStorage and document.cookie throw (a storage policy); track 20, navigate to a page without the snippet', checks: 'no page error' },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
+        const context = await suite.browser.newContext();
         // What a blocked-storage policy looks like to a script: the getters throw SecurityError.
         await context.addInitScript(() => {
           const deny = () => {
@@ -182,7 +153,7 @@ describe('reliability: the page goes away right after tracking', () => {
           Object.defineProperty(window, 'localStorage', { get: deny, configurable: true });
           Object.defineProperty(Document.prototype, 'cookie', { get: deny, set: deny, configurable: true });
         });
-        const { page, errors } = await openShop(context, shopUrl(site, collector));
+        const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         const isBlocked = await page.evaluate(() => {
           try {
             return void localStorage, false;
@@ -194,7 +165,7 @@ describe('reliability: the page goes away right after tracking', () => {
             }
           }
         });
-        await trackBurst(page, { count: 20, thenGo: site.url + '/plain.html' });
+        await trackBurst(page, { count: 20, thenGo: suite.site.url + '/plain.html' });
         await page.waitForURL('**/plain.html');
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
@@ -215,8 +186,8 @@ describe('reliability: the page goes away right after tracking', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const url = shopUrl(site, collector);
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
         const { page } = await openShop(context, url);
         await trackBurst(page, { count: 300, padBytes: 1000, thenGo: url });
         await page.waitForURL(url);
@@ -243,8 +214,8 @@ describe('reliability: the page goes away right after tracking', () => {
       },
       async () => {
         const collector = await newCollector();
-        const context = await browser.newContext();
-        const { page } = await openShop(context, shopUrl(site, collector));
+        const context = await suite.browser.newContext();
+        const { page } = await openShop(context, shopUrl(suite.site, collector));
         const startedAt = Date.now();
         await trackBurst(page, { count: 300, padBytes: 1000 });
         const t = await awaitDelivery(collector, 300, { timeoutMs: 30_000, settleMs: 500 });
