@@ -30,7 +30,7 @@ import { createCore } from './tracker';
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
-    if (typeof name != 'string' || !Object.keys(api).includes(name) || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
+    if (typeof name != 'string' || !Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
     const t = (item as any).t; // the stub's call time, unless the page pushed something else
     core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
   };

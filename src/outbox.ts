@@ -113,6 +113,7 @@ export function createOutbox(
     store.set(other, null);
     try {
       for (const [t, m] of JSON.parse(raw!).q) add(toEntry(m, io.stringify(m), t));
+      queue.sort((a, b) => a.t - b.t); // oldest first, as the protocol promises (the sort is stable)
       onAdopted();
     } catch {
       // a key that a broken write left unreadable: nothing in it can be sent

@@ -70,7 +70,7 @@ export function createSender(
   /** One timer at a time; `all` for a retry, which sends what waits whether a batch is due or not. */
   const later = (ms: number, all?: boolean) => {
     io.clearTimeout(timer);
-    timer = io.setTimeout(() => start(!!all), ms);
+    timer = io.setTimeout(() => start(!!all, (timer = 0)), ms);
   };
 
   const handle = (res: Response, batch: Entry[]): boolean | void => {
@@ -96,7 +96,9 @@ export function createSender(
       return void emit('retry', { status, delayMs });
     }
     // A permanent refusal: drop what the collector named as invalid, or else the whole batch.
-    const bad = res.rejected ? batch.filter((e) => res.rejected!.includes(e.m.messageId)) : batch;
+    // (A list naming none of them, or only by index, drops the whole batch: re-sending it would loop.)
+    let bad = res.rejected ? batch.filter((e) => res.rejected!.includes(e.m.messageId)) : batch;
+    if (!bad.length) bad = batch;
     outbox.remove(bad);
     log.warn('flush', `HTTP ${status}: ${bad.length} messages dropped`);
     emit('dropped', { count: bad.length, status });
@@ -136,7 +138,7 @@ export function createSender(
     }
   };
 
-  const start = (all: boolean): Promise<void> => {
+  const start = (all: boolean, _?: unknown): Promise<void> => {
     // A drain already running may have looked at the outbox before the newest messages arrived:
     // flush() waits for it, then drains again, so it settles only once they were tried too.
     if (draining) return all ? draining.then(() => start(true)) : draining;
@@ -156,7 +158,8 @@ export function createSender(
 
   return {
     schedule() {
-      if (draining) return; // the drain in progress, or its end, picks new messages up
+      // The drain in progress (or its end) picks new messages up; a backoff has its own timer.
+      if (draining || io.now() < blockedUntil) return;
       if (isDue(unsent())) flushDue();
       else if (!timer) later(c.flushIntervalMs);
     },
@@ -186,8 +189,8 @@ export function createSender(
         } else if (chunk.length > 1) {
           limit = size >> 1; // refused: halve the chunk and try again
         } else {
-          // Not even one message fits: the quota is spent. One keepalive fetch is the last try;
-          // the rest stays in the outbox for the next page load.
+          // Not even one message fits: the quota is spent. One fetch is the last try (a plain one
+          // when the quota refuses keepalive: it may die with the page); the rest stays stored.
           void sendOne(chunk);
           chunk.forEach((e) => (e.f = IN_LAST_TRY)); // a second hide event must not send it again
           break;

@@ -16,6 +16,8 @@ import { browserIO, type IO } from './io';
 declare const __VERSION__: string;
 /** Segment's and Customer.io's per-message limit. */
 export const MAX_MESSAGE_BYTES = 32_768;
+/** Segment's and Customer.io's per-request limit. */
+const MAX_REQUEST_BYTES = 500_000;
 /** The one key kept after consent(false), so later page loads track nothing. */
 export const OPT_OUT_KEY = '_cio_optout';
 const ANSWERED_KEY = '_cio_ok';
@@ -54,6 +56,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     maxQueueBytes: 1e6,
     ...options,
   };
+  c.maxBatchBytes = Math.min(c.maxBatchBytes, MAX_REQUEST_BYTES);
   const { navigator: nav, location: loc } = w!;
   const listeners: Record<string, ((detail: any) => void)[]> = {};
   const emit = (event: TrackerEvent, detail: object) =>
@@ -87,7 +90,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   // When the collector last answered 2xx (any page of the site), so that a page left before its
   // own first answer can still trust its page-hide beacons: without it, every quick navigation
   // would leave its events to be sent again by the next page.
-  const answeredAt = +store.get(ANSWERED_KEY)!;
+  let answeredAt = +store.get(ANSWERED_KEY)! || 0;
   const sender = createSender(
     c,
     io,
@@ -95,14 +98,16 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     createTransport(endpoint, io),
     log,
     (event, detail) => {
-      if (event != 'dropped') store.set(ANSWERED_KEY, event == 'sent' ? '' + io.now() : null);
+      // Written at most once a minute, and cleared by a failure.
+      if (event == 'retry' ? answeredAt : event == 'sent' && io.now() - answeredAt > 60_000)
+        store.set(ANSWERED_KEY, event == 'sent' ? '' + (answeredAt = io.now()) : ((answeredAt = 0), null));
       emit(event, detail);
     },
     () => consent == 'granted',
     io.now() - answeredAt < TRUST_ANSWER_MS,
   );
 
-  // A messageId is this page's random prefix (80 bits) and a counter: unique like a UUID, a
+  // A messageId is this page's random prefix (74 bits) and a counter: unique like a UUID, a
   // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
   const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
   let messageCount = 0;
@@ -132,8 +137,9 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
   const clean = (call: string, data: unknown, name = call): Properties | undefined => {
     try {
-      if (data != null && !isObject(data)) throw 0;
-      return sanitize(data ?? {}) as Properties;
+      const clean = sanitize(data ?? {});
+      if (!isObject(clean)) throw 0; // a Date, a typed array, a string: not an object of properties
+      return clean;
     } catch (e) {
       if (e === TOO_LARGE) return void log.warn(call, `${name}: data is over the 32 KB message limit; dropped`);
       log.warn(call, 'data must be a readable object; left out');
@@ -186,9 +192,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       // Refused: drop everything queued, delete every key and cookie the library wrote, and keep
       // only the marker that makes later page loads track nothing.
       outbox.remove(outbox.entries());
-      for (const key of store.keys(OUTBOX_PREFIX).concat(ANONYMOUS_ID_KEY, USER_ID_KEY, ANSWERED_KEY)) store.set(key, null, true);
+      for (const key of store.keys(OUTBOX_PREFIX).concat(ANSWERED_KEY)) store.set(key, null);
+      store.set(ANONYMOUS_ID_KEY, null, true);
+      store.set(USER_ID_KEY, null, true);
       store.set(OPT_OUT_KEY, '1', true); // in a cookie too: it must hold where storage is refused
       store.persist(false);
+      identity.reset(); // in memory only: a later consent(true) starts as a new, anonymous visitor
     },
     on(event: TrackerEvent, handler: (detail: any) => void) {
       if (typeof handler != 'function') return log.warn('on', 'the handler must be a function');

@@ -33,7 +33,7 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 export function createTransport(url: string, io: IO): Transport {
   const post = async (body: string, keepalive: boolean): Promise<Response> => {
     const abort = new AbortController();
-    io.setTimeout(() => abort.abort(), TIMEOUT_MS);
+    const timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS);
     try {
       const res = await io.fetch!(url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
       const status = res.status;
@@ -50,6 +50,8 @@ export function createTransport(url: string, io: IO): Transport {
       return { status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()), rejected };
     } catch {
       return { status: 0 }; // offline, DNS, CORS, a reset connection, our timeout, or no fetch at all
+    } finally {
+      io.clearTimeout(timer);
     }
   };
   return {

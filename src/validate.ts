@@ -28,7 +28,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typ
 export function parseTimestamp(t: Timestamp, warn: (problem: string) => void): number | undefined {
   let ms = typeof t == 'number' ? (t > 1e11 ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;
   if (typeof t == 'number' && t > 1e11) warn('timestamp looks like milliseconds; it was read as such (pass unix seconds)');
-  if (isNaN(ms) || ms < 0) {
+  if (!(ms >= 0 && ms <= 8.64e15)) { // NaN, negative, or past the end of Date's range
     warn('timestamp must be unix seconds, a Date or an ISO string; the time of the call is used');
     return;
   }

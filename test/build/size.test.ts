@@ -7,8 +7,8 @@ import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 
 const BUDGET = {
   snippetMinifiedBytes: 600,
-  cioBrotliBytes: 5_600,
-  entryBrotliBytes: 7_400,
+  cioBrotliBytes: 5_700,
+  entryBrotliBytes: 7_500,
 };
 
 describe('size budgets', () => {

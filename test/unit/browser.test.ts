@@ -151,6 +151,18 @@ describe('cio.js', () => {
     expect(s.sent().map((m: any) => m.event)).toEqual(['kept']);
   });
 
+  it('treats its own marker (__tracklet) as an unknown method, queued or pushed after load', async () => {
+    pasteSnippet();
+    addScriptTag({ 'data-auto-track-page': 'false' });
+    w._cio.push(['__tracklet']);
+    w._cio.track('after_marker');
+    await loadCioJs();
+    expect(Array.isArray(w._cio)).toBe(false); // the replay went on and the live API is in place
+    expect(() => w._cio.push(['__tracklet'])).not.toThrow();
+    await w._cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['after_marker']);
+  });
+
   it('reads consent="pending" from the tag: nothing stored or sent until _cio.consent(true)', async () => {
     pasteSnippet();
     addScriptTag({ 'data-consent': 'pending' });
