@@ -90,7 +90,8 @@ describe('data-consent="pending"', () => {
     expect(messagesFor('pending-1').map((m) => m.event ?? m.type)).toEqual(['identify', 'before_load', 'page', 'after_load']);
     const { keys, cookies } = await stored(context, p);
     expect(cookies).toEqual(['_cioanonid', '_cioid']);
-    expect(keys.filter((k) => !k.startsWith('_cio_ob:'))).toEqual(['_cioanonid', '_cioid']);
+    // _cio_ok: when the collector last answered 2xx (no personal data; see the README's storage table)
+    expect(keys.filter((k) => !k.startsWith('_cio_ob:'))).toEqual(['_cio_ok', '_cioanonid', '_cioid']);
     expect(errors).toEqual([]);
     await context.close();
   });
