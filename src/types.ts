@@ -88,3 +88,10 @@ export interface Message {
 /** Options with their defaults filled in (internal). */
 export type Config = TrackerOptions &
   Required<Pick<TrackerOptions, 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'retryBaseMs' | 'retryMaxMs' | 'maxQueueMessages' | 'maxQueueBytes'>>;
+
+declare global {
+  interface Window {
+    /** The snippet's queue of `[method, ...arguments]`, then the live API once cio.js has run. */
+    _cio?: Tracker & { push(...calls: unknown[][]): void };
+  }
+}
