@@ -44,7 +44,6 @@ export function createSender(
 ): Sender {
   let timer: any;
   let draining: Promise<void> | undefined;
-  let isDrainingAll = false;
   let failures = 0;
   /** The collector's last answer was a 2xx: the only evidence that a beacon will arrive. */
   let isAnswering = wasAnswering;
@@ -131,10 +130,11 @@ export function createSender(
   const isDue = (list: Entry[]) =>
     list.length >= c.flushAt || list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes || io.now() - list[0]?.t >= c.flushIntervalMs;
 
-  const drain = async () => {
-    for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil; ) {
+  /** Sends batches while there is something unsent and (unless `all`) a batch is due. */
+  const drain = async (all: boolean) => {
+    for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil && (all || isDue(list)); ) {
       const batch = pick(list, c.maxBatchBytes);
-      if (!(isDrainingAll || isDue(list)) || !(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
+      if (!(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
     }
   };
 
@@ -142,10 +142,9 @@ export function createSender(
     // A drain already running may have looked at the outbox before the newest messages arrived:
     // flush() waits for it, then drains again, so it settles only once they were tried too.
     if (draining) return all ? draining.then(() => start(true)) : draining;
-    isDrainingAll = all;
     io.clearTimeout(timer);
     timer = 0;
-    return (draining = drain()
+    return (draining = drain(all)
       .catch((e) => log.warn('flush', e))
       .then(() => {
         draining = undefined;

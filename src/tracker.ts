@@ -19,7 +19,7 @@ export const MAX_MESSAGE_BYTES = 32_768;
 /** Segment's and Customer.io's per-request limit. */
 const MAX_REQUEST_BYTES = 500_000;
 /** The one key kept after consent(false), so later page loads track nothing. */
-export const OPT_OUT_KEY = '_cio_optout';
+const OPT_OUT_KEY = '_cio_optout';
 const ANSWERED_KEY = '_cio_ok';
 /** How long a 2xx seen by an earlier page counts as evidence that the collector is up. */
 const TRUST_ANSWER_MS = 5 * 60_000;
