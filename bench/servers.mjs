@@ -60,7 +60,13 @@ const rudderSourceConfig = JSON.stringify({
   },
 });
 
-/** The sink. `requests` grows with { at, method, path, contentType, body } for every request. */
+/**
+ * The sink. `requests` grows with { at, method, path, search, contentType, body, isComplete } for
+ * every request. `body` is kept as it came over the wire, never decoded here: a gzip body
+ * (tracklet's `?encoding=gzip` fetches, PostHog's `?compression=gzip-js`) counts its compressed
+ * bytes in "body bytes", and events.mjs gunzips it (by its magic bytes, whatever the query says)
+ * to count the events and report the encoding as "gzip, …".
+ */
 export async function startSink() {
   const requests = [];
   const server = http.createServer((req, res) => {

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { readBody, BodyTooLargeError } from './read-body.mjs';
+import { findEncoding, gunzipBody } from './decode-body.mjs';
 import { createRateLimiter } from './rate-limit.mjs';
 import { applyCors, answerPreflight, createOriginCheck, isLocalOrigin } from './cors.mjs';
 import { validateBatch } from './validate.mjs';
@@ -93,6 +94,12 @@ export async function createCollector({
    * @param {import('node:http').ServerResponse} res
    */
   async function receiveBatch(req, res) {
+    // Refused before reading: a body we cannot decode is not worth receiving.
+    const encoding = findEncoding(req);
+    if (encoding.problem) {
+      res.setHeader('Accept-Encoding', 'gzip'); // RFC 9110 §15.5.16: what a 415 would have accepted
+      return refuse(res, encoding.problem.status, encoding.problem.error, encoding.problem.detail);
+    }
     /** @type {Buffer} */
     let bytes;
     try {
@@ -106,6 +113,12 @@ export async function createCollector({
         setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
       });
       return;
+    }
+    // The wire cap above counted the compressed bytes; the same cap bounds what they inflate to.
+    if (encoding.isGzip) {
+      const inflated = await gunzipBody(bytes, MAX_BODY_BYTES);
+      if (inflated.problem) return refuse(res, inflated.problem.status, inflated.problem.error, inflated.problem.detail);
+      bytes = inflated.bytes;
     }
     /** @type {unknown} */
     let body;

@@ -1,15 +1,28 @@
 // A collector for browser tests that can misbehave on command: answer with a status (503, 429
 // with Retry-After), answer slowly, or drop the connection. It records every request, so a test
 // can count what arrived, what arrived twice, and when. Listens on 127.0.0.1, an OS-chosen port.
+// Gzip bodies are decoded as the reference collector decodes them (`?encoding=gzip` or
+// `Content-Encoding: gzip`), so `body` and `messages()` read the same whether or not they were.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
   at: number;
+  /** As requested, query included: `/v1/batch`, or `/v1/batch?encoding=gzip` for a compressed fetch. */
   path: string;
   contentType: string;
+  /** The body's size on the wire (compressed when gzip); the same as `wireBytes`. */
   bytes: number;
-  /** Parsed body, or undefined when it was not JSON. */
+  /** The body's size on the wire, as the browser's 64 KiB keepalive quota counts it. */
+  wireBytes: number;
+  /** Announced as gzip, by `?encoding=gzip` or `Content-Encoding: gzip`. */
+  isGzip: boolean;
+  /** The body's size once gunzipped (`wireBytes` when not gzip); undefined when it did not gunzip. */
+  jsonBytes: number | undefined;
+  /** The Content-Encoding header, '' when absent (a browser's fetch must not send one: it would need a preflight). */
+  contentEncoding: string;
+  /** Parsed body (gunzipped first when gzip), or undefined when it was not JSON or not valid gzip. */
   body: any;
   /** What the collector answered (0: dropped the connection). */
   status: number;
@@ -60,15 +73,30 @@ export async function startTestCollector(): Promise<TestCollector> {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
+      const contentEncoding = String(req.headers['content-encoding'] ?? '');
+      const isGzip = new URL(req.url ?? '/', 'http://x').searchParams.get('encoding')?.toLowerCase() === 'gzip' || /^(x-)?gzip$/i.test(contentEncoding.trim());
+      const json = isGzip ? gunzipOrUndefined(raw) : raw;
       let body: any;
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        body = json && JSON.parse(json.toString('utf8'));
       } catch {
         body = undefined;
       }
       const b = nextBehaviours.shift() ?? behaviour;
       const record = (status: number) =>
-        requests.push({ at: Date.now(), path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), bytes: raw.length, body, status, mode: String(req.headers['sec-fetch-mode'] ?? '') });
+        requests.push({
+          at: Date.now(),
+          path: req.url ?? '',
+          contentType: String(req.headers['content-type'] ?? ''),
+          bytes: raw.length,
+          wireBytes: raw.length,
+          isGzip,
+          jsonBytes: json?.length,
+          contentEncoding,
+          body,
+          status,
+          mode: String(req.headers['sec-fetch-mode'] ?? ''),
+        });
       if (b.kind === 'drop') {
         record(0);
         return void req.socket.destroy();
@@ -117,4 +145,13 @@ export async function startTestCollector(): Promise<TestCollector> {
     },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A body announced as gzip that is not (the library would have a bug) reads as no body at all. */
+function gunzipOrUndefined(raw: Buffer): Buffer | undefined {
+  try {
+    return gunzipSync(raw);
+  } catch {
+    return undefined;
+  }
 }
