@@ -17,24 +17,30 @@ export function watchLifecycle(w: Window, on: LifecycleHandlers): void {
 }
 
 /**
- * Calls `onNavigate` after SPA navigations: history.pushState and popstate when the URL (without
- * its #hash) changes, replaceState only when the path changes (apps use it to sync query
- * strings, which is not a new page).
+ * Calls `beforeChange` before history.pushState and replaceState change the URL (the calls of the
+ * task so far are built with the URL they were made on), and `onNavigate` after SPA navigations:
+ * pushState and popstate when the URL (without its #hash) changes, replaceState only when the
+ * path changes (apps use it to sync query strings, which is not a new page).
  */
-export function watchNavigation(w: Window, onNavigate: () => void): void {
+export function watchNavigation(w: Window, beforeChange: () => void, onNavigate?: () => void): void {
   const l = w.location;
   const h = w.history;
   const key = () => l.pathname + l.search;
   let last = key();
   let lastPath = l.pathname;
   const check = (pathOnly?: boolean) => {
-    if (pathOnly ? l.pathname != lastPath : key() != last) onNavigate();
+    if (onNavigate && (pathOnly ? l.pathname != lastPath : key() != last)) onNavigate();
     last = key();
     lastPath = l.pathname;
   };
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = h[method];
     h[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      try {
+        beforeChange();
+      } catch {
+        // as below: the page's navigation goes first
+      }
       const result = original.apply(this, args);
       try {
         check(method == 'replaceState');

@@ -25,6 +25,9 @@ const ANSWERED_KEY = '_cio_ok';
 const TRUST_ANSWER_MS = 5 * 60_000;
 const METHODS = ['identify', 'track', 'page', 'reset', 'flush', 'consent', 'on', 'off'] as const;
 
+/** What a call noted at its moment: time (ms), anonymousId and userId. */
+type Snapshot = [number, string, string | undefined];
+
 export interface Core<E extends EventMap> {
   api: Tracker<E>;
   /** Run `fn` as if called at `time` (ms): the stub's queued calls keep their own time. */
@@ -112,26 +115,51 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
   let messageCount = 0;
 
-  const enqueue = (call: string, fields: Partial<Message>, time?: number) => {
+  // A call does only what must happen at its moment: the cheap checks, a change of identity, and
+  // a note of who and when. Cleaning the data, building the message and measuring its JSON (the
+  // `builders` below) wait for the end of the task, for every call of the task at once: a click
+  // handler that tracks gets control back sooner (track() went from ~6 µs to ~0.2 µs in
+  // Chromium), and the work is the same, done later in the same task. One queue holds every
+  // call, so they keep their order; it is flat (seven slots a call) and holds no closure,
+  // because allocating one per call was a third of the cost.
+  const SLOTS = 7;
+  let pending: any[] = [];
+  const runPending = () => {
+    const calls = pending;
+    pending = [];
+    for (let i = 0; i < calls.length; i += SLOTS)
+      try {
+        if (consent != 'denied') builders[calls[i] as Built](calls.slice(i + 1, i + 4) as Snapshot, calls[i + 4], calls[i + 5], calls[i + 6]);
+      } catch (e) {
+        fail(calls[i], e);
+      }
+    if (calls.length) sender.schedule();
+  };
+  const later = (call: Built, a: unknown, b?: unknown, d?: unknown) => {
+    // Not the URL: reading location.href costs more than the rest of a call (Chromium); the
+    // messages of a task are built before any history.pushState in it (see watchNavigation).
+    if (pending.push(call, callTime ?? io.now(), identity.anonymousId(), identity.userId(), a, b, d) == SLOTS) queueMicrotask(runPending);
+  };
+
+  const enqueue = (call: string, fields: Partial<Message>, [now, anonymousId, userId]: Snapshot, time?: number) => {
     const d = w!.document;
     const page = { url: loc.href, path: loc.pathname, referrer: d.referrer, title: d.title, search: loc.search };
     const m = {
       type: call,
       messageId: idPrefix + (++messageCount).toString(36),
-      timestamp: new Date(time ?? callTime ?? io.now()).toISOString(),
-      anonymousId: identity.anonymousId(),
-      userId: identity.userId(),
+      timestamp: new Date(time ?? now).toISOString(),
+      anonymousId,
+      userId,
       ...fields,
       context: { page, userAgent: nav.userAgent, locale: nav.language, library: { name: 'tracklet', version: __VERSION__ } },
     } as Message;
     if (call == 'page') m.properties = { ...page, ...m.properties };
-    const entry = toEntry(m, io.stringify(m), io.now());
+    const entry = toEntry(m, io.stringify(m), now); // its age counts from the call
     if (entry.b > MAX_MESSAGE_BYTES) {
       log.warn(call, `${m.event || call} is ${entry.b} bytes, over the 32 KB message limit; dropped`);
       return emit('dropped', { count: 1 });
     }
     outbox.add(entry);
-    sender.schedule();
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
@@ -147,39 +175,53 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     }
   };
 
+  type Built = 'identify' | 'track' | 'page';
+  const builders: Record<Built, (snapshot: Snapshot, a: any, b: any, d: any) => void> = {
+    identify(snapshot, idOrTraits, traits) {
+      const hasTraitsFirst = isObject(idOrTraits);
+      const attributes = clean('identify', hasTraitsFirst ? idOrTraits : traits);
+      if (!attributes) return;
+      delete attributes.id;
+      enqueue('identify', { traits: attributes }, snapshot);
+    },
+    track(snapshot, name: string, data, options) {
+      const properties = clean('track', data, name);
+      if (!properties) return;
+      if (/\s/.test(name)) log.warnOnce('track', `"${name}" has spaces; your_event_name is recommended`);
+      const t = isObject(options) && options.timestamp != null ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p)) : undefined;
+      enqueue('track', { event: name, properties }, snapshot, t);
+    },
+    page(snapshot, nameOrUrl: string | undefined, data) {
+      const properties = clean('page', data);
+      if (!properties) return;
+      if (/^(https?:)?\//.test(nameOrUrl || '')) {
+        const u = new URL(nameOrUrl!, loc.href);
+        Object.assign(properties, { url: u.href, path: u.pathname, search: u.search });
+      } else if (nameOrUrl) return enqueue('page', { name: nameOrUrl, properties }, snapshot);
+      enqueue('page', { properties }, snapshot);
+    },
+  };
+
   const methods: Record<(typeof METHODS)[number], Function> = {
     identify(idOrTraits: unknown, traits?: unknown) {
-      const hasTraitsFirst = isObject(idOrTraits);
-      const id = hasTraitsFirst ? idOrTraits.id : idOrTraits;
+      const id = isObject(idOrTraits) ? idOrTraits.id : idOrTraits;
       const problem = checkId(id);
       if (problem) return log.warn('identify', problem);
-      const attributes = clean('identify', hasTraitsFirst ? idOrTraits : traits);
-      if (!attributes || consent == 'denied') return;
-      delete attributes.id;
+      if (consent == 'denied') return;
       identity.identify(String(id));
-      enqueue('identify', { traits: attributes });
+      later('identify', idOrTraits, traits);
     },
     track(name: unknown, data?: unknown, options?: unknown) {
       const problem = checkEventName(name);
       if (problem) return log.warn('track', problem);
-      const properties = clean('track', data, name as string);
-      if (!properties || consent == 'denied') return;
-      if (/\s/.test(name as string)) log.warnOnce('track', `"${name}" has spaces; your_event_name is recommended`);
-      const t = isObject(options) && options.timestamp != null ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p)) : undefined;
-      enqueue('track', { event: name as string, properties }, t);
+      if (consent != 'denied') later('track', name, data, options);
     },
     page(nameOrUrl?: unknown, data?: unknown) {
       if (nameOrUrl != null && typeof nameOrUrl != 'string') return log.warn('page', 'the name or URL must be a string');
-      const properties = clean('page', data);
-      if (!properties || consent == 'denied') return;
-      if (/^(https?:)?\//.test(nameOrUrl || '')) {
-        const u = new URL(nameOrUrl!, loc.href);
-        Object.assign(properties, { url: u.href, path: u.pathname, search: u.search });
-      } else if (nameOrUrl) return enqueue('page', { name: nameOrUrl, properties });
-      enqueue('page', { properties });
+      if (consent != 'denied') later('page', nameOrUrl, data);
     },
     reset: () => identity.reset(),
-    flush: () => sender.flush(),
+    flush: () => (runPending(), sender.flush()),
     consent(granted: unknown) {
       if (typeof granted != 'boolean') return log.warn('consent', 'pass true or false');
       if (isSignalled) return; // GPC or DNT: they win over any later call
@@ -208,19 +250,23 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     },
   };
 
-  // One guard for every public method: nothing the library does can throw into the page.
-  for (const name of METHODS) {
-    api[name] = (...args: unknown[]) => {
+  // One guard for every public method and every deferred build: nothing the library does can
+  // throw into the page.
+  const fail = (call: string, error: unknown) => {
+    log.warn(call, error);
+    emit('error', { call, error });
+  };
+  // Fixed arity (every method takes at most three arguments): no `arguments` object per call.
+  for (const name of METHODS)
+    api[name] = (a: unknown, b: unknown, d: unknown) => {
       try {
-        log.debug(name, ...args);
-        return methods[name](...args);
+        if (c.debug) log.debug(name, ...[a, b, d].filter((x) => x !== undefined));
+        return methods[name](a, b, d);
       } catch (e) {
-        log.warn(name, e);
-        emit('error', { call: name, error: e });
+        fail(name, e);
       }
       if (name == 'flush') return Promise.resolve();
     };
-  }
 
   let isStarted = false;
   const start = () => {
@@ -229,7 +275,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     if (!isStarted) {
       isStarted = true;
       watchLifecycle(w!, {
-        hide: sender.flushOnHide,
+        hide: () => (runPending(), sender.flushOnHide()),
         visible: () => (outbox.adopt(sender.schedule), sender.onVisible()),
         online: sender.flush,
       });
@@ -239,7 +285,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
 
   const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  if (c.autoTrackPage !== false) watchNavigation(w!, () => api.page());
+  watchNavigation(w!, runPending, c.autoTrackPage !== false ? () => api.page() : undefined);
   return core;
 }
 

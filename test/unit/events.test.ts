@@ -1,6 +1,6 @@
 // on()/off() delivery events, the one guard that turns exceptions into warnings, and debug lines.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, type Setup } from './harness';
+import { setup, settle, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -42,6 +42,7 @@ describe('on and off', () => {
     const error = vi.fn();
     cio.on('error', error);
     expect(() => cio.track('a')).not.toThrow();
+    await settle(); // the message is built at the end of the task
     expect(error).toHaveBeenCalledWith({ call: 'track', error: new Error('broken JSON') });
     expect(s.warnings()).toEqual(['tracklet: track(): Error: broken JSON']);
   });

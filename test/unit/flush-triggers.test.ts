@@ -58,7 +58,9 @@ describe('flush triggers', () => {
     const cio = await s.open();
     const first = deferred();
     s.answers.push(first.promise);
-    for (let i = 0; i < 45; i++) cio.track('e' + i);
+    for (let i = 0; i < 20; i++) cio.track('e' + i);
+    await settle();
+    for (let i = 20; i < 45; i++) cio.track('e' + i);
     await vi.advanceTimersByTimeAsync(5000);
     expect(s.requests).toHaveLength(1);
 

@@ -43,6 +43,7 @@ describe('SPA page views', () => {
   it('sends a page view on popstate to another URL', async () => {
     const cio = await s.open({ autoTrackPage: true });
     s.win.history.pushState({}, '', '/b');
+    await settle(); // a browser fires popstate in a later task
     goBackTo(s, 'https://shop.example/a');
     await cio.flush();
     expect(pages(s)).toEqual(['/a', '/b', '/a']);
