@@ -51,6 +51,7 @@ export function createSender(
   let keepaliveBytes = 0;
   let beaconBytes = 0;
   let isHidden = false;
+  let isGzipAccepted = true;
   let untrusted: Entry[] = [];
 
   const isOnline = () => io.navigator.onLine !== false;
@@ -105,14 +106,30 @@ export function createSender(
   };
 
   const sendOne = async (batch: Entry[]) => {
-    const body = envelope(batch);
-    const size = utf8Bytes(body);
+    const json = envelope(batch);
+    let body: BodyInit = json;
+    let size = utf8Bytes(json);
+    batch.forEach((e) => (e.f = IN_FETCH));
+    // Gzip takes a 32 KB batch of ~560 B messages to ~40 B a message, on the wire and in the
+    // keepalive quota. Not while hidden: a page hide hands over in the same task, with beacons.
+    let isGzip = !!io.gzip && isGzipAccepted && !isHidden;
+    if (isGzip) {
+      let gzipped: Blob | undefined;
+      try {
+        gzipped = await io.gzip!(json);
+      } catch {
+        // a stream the page or the browser broke: this body goes plain
+      }
+      // The page hid while the body was compressed: beacons carry these messages now.
+      if (batch.some((e) => e.f != IN_FETCH)) return;
+      if ((isGzip = !!gzipped)) size = (body = gzipped!).size;
+    }
     // keepalive lets the request outlive the page, within the page-wide quota.
     const keepalive = keepaliveBytes + beaconBytes + size <= KEEPALIVE_QUOTA_BYTES;
     if (keepalive) keepaliveBytes += size;
-    batch.forEach((e) => (e.f = keepalive ? IN_KEEPALIVE : IN_FETCH));
+    if (keepalive) batch.forEach((e) => (e.f = IN_KEEPALIVE));
     log.debug('flush', batch.length);
-    const res = await transport.post(body, keepalive);
+    const res = await transport.post(body, keepalive, isGzip);
     if (keepalive) keepaliveBytes -= size;
     // Chrome rejects a keepalive fetch's promise when the page unloads, yet still delivers the
     // request: while hidden, treat it like a beacon rather than send it all over again.
@@ -122,6 +139,12 @@ export function createSender(
       // It was trusted to the browser at a page hide, the page lived on, and now we know better.
       batch.forEach((e) => (e.k = false));
       outbox.save();
+    }
+    // A collector that cannot read gzip (415, or a 400 naming no message): plain JSON from now on,
+    // and this batch again at once.
+    if (isGzip && (res.status == 415 || (res.status == 400 && !res.rejected))) {
+      log.debug('the collector refused gzip; sending plain JSON');
+      return !(isGzipAccepted = false);
     }
     return handle(res, batch);
   };

@@ -13,7 +13,8 @@ export interface Response {
 }
 
 export interface Transport {
-  post(body: string, keepalive: boolean): Promise<Response>;
+  /** POST a JSON body, or its gzip (`isGzip`: sent to `?encoding=gzip`, see docs/protocol.md). */
+  post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
   /**
    * Hand a body to the browser for delivery after the page is gone: sendBeacon, or a keepalive
    * fetch where there is no sendBeacon. False when the browser refused it (quota, size).
@@ -31,11 +32,12 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 export function createTransport(url: string, io: IO): Transport {
-  const post = async (body: string, keepalive: boolean): Promise<Response> => {
+  const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
     const abort = new AbortController();
     const timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS);
     try {
-      const res = await io.fetch!(url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
+      // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
+      const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
       const status = res.status;
       // Read every body: until it is read, Chrome counts a keepalive request against the page's
       // 64 KiB quota, and two unread answers make the third batch fail.

@@ -1,0 +1,85 @@
+// Where the browser has CompressionStream, fetch bodies go gzipped to `/v1/batch?encoding=gzip`
+// (a query, not Content-Encoding, so the request stays CORS-simple). Beacons stay plain JSON:
+// a page hide cannot wait for a stream. A collector that cannot read gzip gets plain JSON.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BATCH_URL, deferred, gunzip, setup, settle, type Setup } from './harness';
+
+let s: Setup;
+beforeEach(() => (s = setup()));
+afterEach(() => vi.useRealTimers());
+
+/** Node's CompressionStream, as the browser default does it. */
+const gzip = vi.fn((body: string) => new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).blob());
+
+describe('gzip bodies', () => {
+  it('sends gzip to ?encoding=gzip as text/plain, with the same JSON inside', async () => {
+    const cio = await s.open({}, { gzip });
+    cio.track('a', { n: 1 });
+    cio.track('b', { n: 2 });
+    await cio.flush();
+    const [request] = s.requests;
+    expect(request.url).toBe(BATCH_URL + '?encoding=gzip');
+    expect(request.init.body).toBeInstanceOf(Blob);
+    expect(request.init.headers).toEqual({ 'Content-Type': 'text/plain;charset=UTF-8' });
+    expect(await gunzip(request.init.body as Blob)).toBe(request.body);
+    expect(request.json.batch.map((m: any) => m.event)).toEqual(['a', 'b']);
+    expect((request.init.body as Blob).size).toBeLessThan(request.body.length);
+  });
+
+  it.each<[string, number | { status: number; body: unknown }]>([
+    ['a 415', 415],
+    ['a 400 that names no message', { status: 400, body: { error: 'invalid JSON' } }],
+  ])('sends the same batch again at once as plain JSON, and plain from then on, after %s', async (_, answer) => {
+    const cio = await s.open({}, { gzip });
+    s.answers.push(answer);
+    cio.track('a');
+    await cio.flush();
+    cio.track('b');
+    await cio.flush();
+    expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL, BATCH_URL]);
+    expect(s.requests.map((r) => r.json.batch.map((m: any) => m.event))).toEqual([['a'], ['a'], ['b']]);
+    expect(s.requests[1].json.batch[0].messageId).toBe(s.requests[0].json.batch[0].messageId);
+    expect(s.warnings()).toEqual([]);
+  });
+
+  it('keeps gzip, and drops only the named message, when a 400 to a gzip body lists what it rejected', async () => {
+    const cio = await s.open({}, { gzip });
+    const answer = deferred();
+    s.answers.push(answer.promise);
+    cio.track('good');
+    cio.track('bad');
+    const flushed = cio.flush();
+    await vi.waitFor(() => expect(s.requests).toHaveLength(1)); // the stream needs a few turns
+    answer.resolve({ status: 400, body: { rejected: [{ messageId: s.requests[0].json.batch[1].messageId }] } });
+    await flushed;
+    await cio.flush();
+    expect(s.requests.map((r) => [r.url, r.json.batch.map((m: any) => m.event)])).toEqual([
+      [BATCH_URL + '?encoding=gzip', ['good', 'bad']],
+      [BATCH_URL + '?encoding=gzip', ['good']],
+    ]);
+    expect(s.warnings()).toEqual(['tracklet: flush(): HTTP 400: 1 messages dropped']);
+  });
+
+  it('sends plain JSON to /v1/batch when compressing fails', async () => {
+    const cio = await s.open({}, { gzip: () => Promise.reject(new TypeError('stream broken')) });
+    cio.track('a');
+    await cio.flush();
+    expect(s.requests.map((r) => [r.url, typeof r.init.body])).toEqual([[BATCH_URL, 'string']]);
+    expect(s.sent().map((m: any) => m.event)).toEqual(['a']);
+  });
+
+  it('hands a batch to a plain beacon, and never fetches it, when the page hides while it is compressed', async () => {
+    const slow = deferred();
+    const cio = await s.open({}, { gzip: (body: string) => slow.promise.then(() => gzip(body)) });
+    cio.track('a');
+    const flushed = cio.flush();
+    await settle();
+    s.hide();
+    slow.resolve(200);
+    await flushed;
+    await settle();
+    expect(s.requests).toHaveLength(0);
+    const bodies = await s.beaconBodies();
+    expect(bodies.map((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual([['a']]);
+  });
+});
