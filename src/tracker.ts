@@ -257,16 +257,19 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     emit('error', { call, error });
   };
   // Fixed arity (every method takes at most three arguments): no `arguments` object per call.
-  for (const name of METHODS)
+  const isDebug = !!c.debug;
+  for (const name of METHODS) {
+    const method = methods[name]; // looked up once: `methods[name]` in the call was megamorphic
     api[name] = (a: unknown, b: unknown, d: unknown) => {
       try {
-        if (c.debug) log.debug(name, ...[a, b, d].filter((x) => x !== undefined));
-        return methods[name](a, b, d);
+        if (isDebug) log.debug(name, ...[a, b, d].filter((x) => x !== undefined));
+        return method(a, b, d);
       } catch (e) {
         fail(name, e);
       }
       if (name == 'flush') return Promise.resolve();
     };
+  }
 
   let isStarted = false;
   const start = () => {

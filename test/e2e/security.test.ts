@@ -158,7 +158,7 @@ describe('a page that breaks globals after cio.js loaded', () => {
 });
 
 describe('no personal data in URLs', () => {
-  it('sends every request, fetch or beacon, to /v1/batch with an empty query string, the data in the POST body', async () => {
+  it("sends every request, fetch or beacon, to /v1/batch with no query but the body's encoding, the data in the POST body", async () => {
     const { p } = await newPage();
     await p.goto(serve('/pii.html', `<!doctype html><title>PII</title>${snippet('pii-1')}
       <script>_cio.identify('person@example.com', { email: 'person@example.com', phone: '+15550100' }); _cio.track('checkout', { card_last4: '4242' });</script>`));
