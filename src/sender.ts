@@ -114,7 +114,7 @@ export function createSender(
     // keepalive quota. Not while hidden: a page hide hands over in the same task, with beacons.
     let isGzip = !!io.gzip && isGzipAccepted && !isHidden;
     if (isGzip) {
-      let gzipped: Blob | undefined;
+      let gzipped: ArrayBuffer | undefined;
       try {
         gzipped = await io.gzip!(json);
       } catch {
@@ -122,7 +122,7 @@ export function createSender(
       }
       // The page hid while the body was compressed: beacons carry these messages now.
       if (batch.some((e) => e.f != IN_FETCH)) return;
-      if ((isGzip = !!gzipped)) size = (body = gzipped!).size;
+      if ((isGzip = !!gzipped)) size = (body = gzipped!).byteLength;
     }
     // keepalive lets the request outlive the page, within the page-wide quota.
     const keepalive = keepaliveBytes + beaconBytes + size <= KEEPALIVE_QUOTA_BYTES;

@@ -34,7 +34,7 @@ export interface Beacon {
 }
 
 /** The JSON inside a gzip body (a page with CompressionStream sends one to `?encoding=gzip`). */
-export const gunzip = (blob: Blob) => new Response(blob.stream().pipeThrough(new DecompressionStream('gzip'))).text();
+export const gunzip = (body: BodyInit) => new Response(new Response(body).body!.pipeThrough(new DecompressionStream('gzip'))).text();
 
 /** A v4-shaped id from a counter, so ids are predictable and still look like the real ones. */
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -48,7 +48,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
   const answers: (Answer | Promise<Answer>)[] = [];
   let ids = 0;
   const fetch = vi.fn(async (url: string, init: RequestInit) => {
-    const body = typeof init.body == 'string' ? init.body : await gunzip(init.body as Blob);
+    const body = typeof init.body == 'string' ? init.body : await gunzip(init.body!);
     requests.push({ url, body, json: JSON.parse(body), init, at: Date.now() - T0 });
     const a = await (answers.shift() ?? 200);
     if (a == 'network-error') throw new TypeError('Failed to fetch');
