@@ -58,6 +58,8 @@ export function createSender(
   const envelope = (batch: Entry[]) =>
     `{"writeKey":${io.stringify(c.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","batch":[${batch.map((e) => e.s).join()}]}`;
   const unsent = () => outbox.entries().filter((e) => !e.f);
+  /** Back to waiting: in no request, and no longer trusted to the browser. */
+  const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
 
   /** The oldest entries that fit in a body of `limitBytes` (none if the first does not). */
   const pick = (from: Entry[], limitBytes: number) => {
@@ -134,12 +136,9 @@ export function createSender(
     // Chrome rejects a keepalive fetch's promise when the page unloads, yet still delivers the
     // request: while hidden, treat it like a beacon rather than send it all over again.
     if (!res.status && keepalive && isHidden) return void untrusted.push(...batch);
-    batch.forEach((e) => (e.f = 0));
-    if (batch.some((e) => e.k)) {
-      // It was trusted to the browser at a page hide, the page lived on, and now we know better.
-      batch.forEach((e) => (e.k = false));
-      outbox.save();
-    }
+    // Trusted to the browser at a page hide, the page lived on, and now we know better: stored again.
+    if (batch.some((e) => e.k)) outbox.save();
+    release(batch);
     // A collector that cannot read gzip (415, or a 400 naming no message): plain JSON from now on,
     // and this batch again at once.
     if (isGzip && (res.status == 415 || (res.status == 400 && !res.rejected))) {
@@ -230,7 +229,7 @@ export function createSender(
     onVisible() {
       isHidden = false;
       beaconBytes = 0; // beacons sent while hidden have long finished
-      untrusted.forEach((e) => (e.f = 0) || (e.k = false));
+      release(untrusted);
       untrusted = [];
       outbox.save();
       flushDue();
