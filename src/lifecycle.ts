@@ -25,13 +25,12 @@ export function watchLifecycle(w: Window, on: LifecycleHandlers): void {
 export function watchNavigation(w: Window, beforeChange: () => void, onNavigate?: () => void): void {
   const l = w.location;
   const h = w.history;
-  const key = () => l.pathname + l.search;
-  let last = key();
-  let lastPath = l.pathname;
+  let path = l.pathname;
+  let search = l.search;
   const check = (pathOnly?: boolean) => {
-    if (onNavigate && (pathOnly ? l.pathname != lastPath : key() != last)) onNavigate();
-    last = key();
-    lastPath = l.pathname;
+    if (onNavigate && (l.pathname != path || (!pathOnly && l.search != search))) onNavigate();
+    path = l.pathname;
+    search = l.search;
   };
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = h[method];
