@@ -32,10 +32,7 @@ export function sanitize(value: unknown): unknown {
     let out: any;
     if (Array.isArray(o) || ArrayBuffer.isView(o as unknown)) {
       out = [];
-      for (let i = 0; i < o.length; i++) {
-        const x = walk(o[i], depth + 1);
-        out.push(x === undefined ? null : x);
-      }
+      for (let i = 0; i < o.length; i++) out.push(walk(o[i], depth + 1) ?? null); // dropped -> null, as JSON.stringify does
     } else {
       out = {};
       for (const k of Object.keys(o)) {
