@@ -61,12 +61,12 @@ export function createSender(
   /** Back to waiting: in no request, and no longer trusted to the browser. */
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
 
-  /** The oldest entries that fit in a body of `limitBytes` (none if the first does not). */
+  /** The oldest entries that fit in a body of `limitBytes`; the oldest alone if even it does not. */
   const pick = (from: Entry[], limitBytes: number) => {
     let size = utf8Bytes(envelope([]));
     let n = 0;
     while (n < from.length && (size += from[n].b + 1) <= limitBytes) n++;
-    return from.slice(0, n);
+    return from.slice(0, n || 1);
   };
 
   /** One timer at a time; `all` for a retry, which sends what waits whether a batch is due or not. */
@@ -155,8 +155,7 @@ export function createSender(
   /** Sends batches while there is something unsent and (unless `all`) a batch is due. */
   const drain = async (all: boolean) => {
     for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil && (all || isDue(list)); ) {
-      const batch = pick(list, c.maxBatchBytes);
-      if (!(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
+      if (!(await sendOne(pick(list, c.maxBatchBytes)))) break;
     }
   };
 
@@ -196,8 +195,7 @@ export function createSender(
       // otherwise its messages stay in the outbox, and the next page load sends them again.
       const isTrusted = isAnswering && isOnline();
       while (list.length) {
-        let chunk = pick(list, limit);
-        if (!chunk.length) chunk = list.slice(0, 1);
+        const chunk = pick(list, limit);
         const body = envelope(chunk);
         const size = utf8Bytes(body);
         if (transport.beacon(body)) {
