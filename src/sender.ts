@@ -99,8 +99,8 @@ export function createSender(
     }
     // A permanent refusal: drop what the collector named as invalid, or else the whole batch.
     // (A list naming none of them, or only by index, drops the whole batch: re-sending it would loop.)
-    let bad = res.rejected ? batch.filter((e) => res.rejected!.includes(e.m.messageId)) : batch;
-    if (!bad.length) bad = batch;
+    const named = batch.filter((e) => res.rejected?.includes(e.m.messageId));
+    const bad = named.length ? named : batch;
     outbox.remove(bad);
     log.warn('flush', `HTTP ${status}: ${bad.length} messages dropped`);
     emit('dropped', { count: bad.length, status });
