@@ -8,13 +8,13 @@ import { createCore } from './tracker';
   const queue = w._cio;
   if (queue && queue.__tracklet) return; // cio.js loaded twice: the first one runs the page
   const script = (document.currentScript || document.getElementById('cio-tracker')) as HTMLScriptElement | null;
-  const attr = (name: string) => script && script.getAttribute('data-' + name);
+  const attr = (name: string) => script?.getAttribute('data-' + name);
   const isOn = (name: string) => attr(name) == 'true';
   const autoTrackPage = attr('auto-track-page') != 'false';
   const core = createCore({
     siteId: attr('site-id')!,
     // Without data-endpoint, the collector is where cio.js came from.
-    endpoint: attr('endpoint') || (script && script.src ? new URL(script.src, location.href).origin : undefined),
+    endpoint: attr('endpoint') || (script?.src ? new URL(script.src, location.href).origin : undefined),
     autoTrackPage,
     debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
     consent: attr('consent') == 'pending' ? 'pending' : 'granted',
