@@ -3,17 +3,11 @@
 // navigations and the back/forward cache, where visibilitychange may not fire. Both may fire for
 // one unload: the second finds nothing left to send.
 
-export interface LifecycleHandlers {
-  hide(): void;
-  visible(): void;
-  online(): void;
-}
-
-export function watchLifecycle(w: Window, on: LifecycleHandlers): void {
+export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => void, onOnline: () => void): void {
   const d = w.document;
-  d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? on.hide() : on.visible()));
-  w.addEventListener('pagehide', on.hide);
-  w.addEventListener('online', on.online);
+  d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? onHide() : onVisible()));
+  w.addEventListener('pagehide', onHide);
+  w.addEventListener('online', onOnline);
 }
 
 /**

@@ -277,11 +277,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     sender.flush();
     if (!isStarted) {
       isStarted = true;
-      watchLifecycle(w!, {
-        hide: () => (runPending(), sender.flushOnHide()),
-        visible: () => (outbox.adopt(sender.schedule), sender.onVisible()),
-        online: sender.flush,
-      });
+      watchLifecycle(
+        w!,
+        () => (runPending(), sender.flushOnHide()),
+        () => (outbox.adopt(sender.schedule), sender.onVisible()),
+        sender.flush,
+      );
     }
   };
   if (consent == 'granted') start();
