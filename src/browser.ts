@@ -26,11 +26,12 @@ import { createCore } from './tracker';
   api.sidentify = api.identify;
   api.load = () => {};
   // Only the API's own methods: a name Object.prototype has (hasOwnProperty, constructor) or a
-  // name that is not a string must not reach a lookup that could call or convert it.
+  // name that is not a string must not reach a lookup that could call or convert it. The API's
+  // own keys are strings, and `includes` compares without converting, so one check does both.
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
-    if (typeof name != 'string' || !Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
+    if (!Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
     const t = (item as any).t; // the stub's call time, unless the page pushed something else
     core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
   };
