@@ -88,6 +88,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       emit('dropped', { count });
     },
     () => consent != 'granted' || sender.isFailing(),
+    () => sender.schedule(),
   );
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
   // When the collector last answered 2xx (any page of the site), so that a page left before its
@@ -273,14 +274,14 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
 
   let isStarted = false;
   const start = () => {
-    outbox.adopt(sender.schedule);
+    outbox.adopt();
     sender.flush();
     if (!isStarted) {
       isStarted = true;
       watchLifecycle(
         w!,
         () => (runPending(), sender.flushOnHide()),
-        () => (outbox.adopt(sender.schedule), sender.onVisible()),
+        () => (outbox.adopt(), sender.onVisible()),
         sender.flush,
       );
     }
