@@ -16,13 +16,13 @@ export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => v
  * pushState and popstate when the URL (without its #hash) changes, replaceState only when the
  * path changes (apps use it to sync query strings, which is not a new page).
  */
-export function watchNavigation(w: Window, beforeChange: () => void, onNavigate?: () => void): void {
+export function watchNavigation(w: Window, beforeChange: () => void, onNavigate: () => void): void {
   const l = w.location;
   const h = w.history;
   let path = l.pathname;
   let search = l.search;
   const check = (pathOnly?: boolean) => {
-    if (onNavigate && (l.pathname != path || (!pathOnly && l.search != search))) onNavigate();
+    if (l.pathname != path || (!pathOnly && l.search != search)) onNavigate();
     path = l.pathname;
     search = l.search;
   };

@@ -290,7 +290,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
 
   const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(w!, runPending, c.autoTrackPage !== false ? () => api.page() : undefined);
+  watchNavigation(w!, runPending, () => c.autoTrackPage !== false && api.page());
   return core;
 }
 
