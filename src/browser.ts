@@ -8,13 +8,13 @@ import { createCore } from './tracker';
   const queue = w._cio;
   if (queue && queue.__tracklet) return; // cio.js loaded twice: the first one runs the page
   const script = (document.currentScript || document.getElementById('cio-tracker')) as HTMLScriptElement | null;
-  const attr = (name: string) => script && script.getAttribute('data-' + name);
+  const attr = (name: string) => script?.getAttribute('data-' + name);
   const isOn = (name: string) => attr(name) == 'true';
   const autoTrackPage = attr('auto-track-page') != 'false';
   const core = createCore({
     siteId: attr('site-id')!,
     // Without data-endpoint, the collector is where cio.js came from.
-    endpoint: attr('endpoint') || (script && script.src ? new URL(script.src, location.href).origin : undefined),
+    endpoint: attr('endpoint') || (script?.src ? new URL(script.src, location.href).origin : undefined),
     autoTrackPage,
     debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
     consent: attr('consent') == 'pending' ? 'pending' : 'granted',
@@ -26,11 +26,12 @@ import { createCore } from './tracker';
   api.sidentify = api.identify;
   api.load = () => {};
   // Only the API's own methods: a name Object.prototype has (hasOwnProperty, constructor) or a
-  // name that is not a string must not reach a lookup that could call or convert it.
+  // name that is not a string must not reach a lookup that could call or convert it. The API's
+  // own keys are strings, and `includes` compares without converting, so one check does both.
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
-    if (typeof name != 'string' || !Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
+    if (!Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
     const t = (item as any).t; // the stub's call time, unless the page pushed something else
     core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
   };

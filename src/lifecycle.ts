@@ -3,17 +3,11 @@
 // navigations and the back/forward cache, where visibilitychange may not fire. Both may fire for
 // one unload: the second finds nothing left to send.
 
-export interface LifecycleHandlers {
-  hide(): void;
-  visible(): void;
-  online(): void;
-}
-
-export function watchLifecycle(w: Window, on: LifecycleHandlers): void {
+export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => void, onOnline: () => void): void {
   const d = w.document;
-  d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? on.hide() : on.visible()));
-  w.addEventListener('pagehide', on.hide);
-  w.addEventListener('online', on.online);
+  d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? onHide() : onVisible()));
+  w.addEventListener('pagehide', onHide);
+  w.addEventListener('online', onOnline);
 }
 
 /**
@@ -22,16 +16,15 @@ export function watchLifecycle(w: Window, on: LifecycleHandlers): void {
  * pushState and popstate when the URL (without its #hash) changes, replaceState only when the
  * path changes (apps use it to sync query strings, which is not a new page).
  */
-export function watchNavigation(w: Window, beforeChange: () => void, onNavigate?: () => void): void {
+export function watchNavigation(w: Window, beforeChange: () => void, onNavigate: () => void): void {
   const l = w.location;
   const h = w.history;
-  const key = () => l.pathname + l.search;
-  let last = key();
-  let lastPath = l.pathname;
+  let path = l.pathname;
+  let search = l.search;
   const check = (pathOnly?: boolean) => {
-    if (onNavigate && (pathOnly ? l.pathname != lastPath : key() != last)) onNavigate();
-    last = key();
-    lastPath = l.pathname;
+    if (l.pathname != path || (!pathOnly && l.search != search)) onNavigate();
+    path = l.pathname;
+    search = l.search;
   };
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = h[method];

@@ -44,8 +44,8 @@ export interface Outbox {
   remove(entries: Entry[]): void;
   /** Write the outbox at the end of this task (after entries changed their `k`). */
   save(): void;
-  /** Take in what closed tabs left; `onAdopted` runs when something was taken. */
-  adopt(onAdopted: () => void): void;
+  /** Take in what closed tabs left (`onAdopted` runs when something was taken). */
+  adopt(): void;
 }
 
 let encoder: TextEncoder | undefined;
@@ -66,6 +66,8 @@ export function createOutbox(
    * held until it is sent, not cut to the newest 1,000.
    */
   isBacklogged: () => boolean,
+  /** Told that entries left by another tab were taken in. */
+  onAdopted: () => void,
 ): Outbox {
   const key = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
@@ -108,7 +110,7 @@ export function createOutbox(
     save();
   };
 
-  const take = (other: string, onAdopted: () => void) => {
+  const take = (other: string) => {
     const raw = store.get(other);
     store.set(other, null);
     try {
@@ -135,13 +137,13 @@ export function createOutbox(
       else lazyWriteTimer ||= io.setTimeout(() => save((lazyWriteTimer = 0)), REMOVAL_WRITE_DELAY_MS);
     },
     save,
-    adopt(onAdopted) {
+    adopt() {
       for (const other of store.keys(OUTBOX_PREFIX)) {
         if (other == key) continue;
         if (io.locks) {
           io.locks
             .request(other, { ifAvailable: true }, (lock) => {
-              if (lock) take(other, onAdopted);
+              if (lock) take(other);
             })
             .catch(() => {});
         } else {
@@ -151,7 +153,7 @@ export function createOutbox(
           } catch {
             // unreadable: adopt it now, take() discards what cannot be parsed
           }
-          if (io.now() - lease > LEASE_MS) take(other, onAdopted);
+          if (io.now() - lease > LEASE_MS) take(other);
         }
       }
     },

@@ -3,7 +3,7 @@
 // cycles -> "[Circular]"; BigInt -> string; functions, symbols, undefined, DOM nodes and windows
 // -> dropped; Date -> ISO string (invalid -> null); NaN/Infinity -> null; typed arrays -> arrays;
 // a getter or Proxy trap that throws -> that key (or object) dropped; nesting deeper than
-// MAX_DEPTH -> "[Truncated]". A "__proto__" key is copied with defineProperty, so it stays a
+// MAX_DEPTH -> "[Truncated]". A "__proto__" key is copied as a computed key, so it stays a
 // plain data key. The walk gives up after MAX_NODES values and throws TOO_LARGE: each value costs
 // at least 2 bytes of JSON ("0,"), so such data can never fit in a 32 KB message, and the caller
 // drops the message with a warning instead of walking a million keys.
@@ -32,10 +32,7 @@ export function sanitize(value: unknown): unknown {
     let out: any;
     if (Array.isArray(o) || ArrayBuffer.isView(o as unknown)) {
       out = [];
-      for (let i = 0; i < o.length; i++) {
-        const x = walk(o[i], depth + 1);
-        out.push(x === undefined ? null : x);
-      }
+      for (let i = 0; i < o.length; i++) out.push(walk(o[i], depth + 1) ?? null); // dropped -> null, as JSON.stringify does
     } else {
       out = {};
       for (const k of Object.keys(o)) {
@@ -47,8 +44,10 @@ export function sanitize(value: unknown): unknown {
           continue; // a throwing getter: this key is dropped, the rest is kept
         }
         if (x === undefined) continue;
-        if (k == '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-        else out[k] = x; // plain assignment: several times faster than defineProperty in V8
+        // A computed key in a literal defines an own property, even "__proto__" (assigning it would
+        // set the prototype); plain assignment for every other key: a copy per key would be slow.
+        if (k == '__proto__') out = { ...out, [k]: x };
+        else out[k] = x;
       }
     }
     seen.pop();

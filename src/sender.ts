@@ -58,13 +58,15 @@ export function createSender(
   const envelope = (batch: Entry[]) =>
     `{"writeKey":${io.stringify(c.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","batch":[${batch.map((e) => e.s).join()}]}`;
   const unsent = () => outbox.entries().filter((e) => !e.f);
+  /** Back to waiting: in no request, and no longer trusted to the browser. */
+  const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
 
-  /** The oldest entries that fit in a body of `limitBytes` (none if the first does not). */
+  /** The oldest entries that fit in a body of `limitBytes`; the oldest alone if even it does not. */
   const pick = (from: Entry[], limitBytes: number) => {
     let size = utf8Bytes(envelope([]));
     let n = 0;
     while (n < from.length && (size += from[n].b + 1) <= limitBytes) n++;
-    return from.slice(0, n);
+    return from.slice(0, n || 1);
   };
 
   /** One timer at a time; `all` for a retry, which sends what waits whether a batch is due or not. */
@@ -97,8 +99,8 @@ export function createSender(
     }
     // A permanent refusal: drop what the collector named as invalid, or else the whole batch.
     // (A list naming none of them, or only by index, drops the whole batch: re-sending it would loop.)
-    let bad = res.rejected ? batch.filter((e) => res.rejected!.includes(e.m.messageId)) : batch;
-    if (!bad.length) bad = batch;
+    const named = batch.filter((e) => res.rejected?.includes(e.m.messageId));
+    const bad = named.length ? named : batch;
     outbox.remove(bad);
     log.warn('flush', `HTTP ${status}: ${bad.length} messages dropped`);
     emit('dropped', { count: bad.length, status });
@@ -134,12 +136,9 @@ export function createSender(
     // Chrome rejects a keepalive fetch's promise when the page unloads, yet still delivers the
     // request: while hidden, treat it like a beacon rather than send it all over again.
     if (!res.status && keepalive && isHidden) return void untrusted.push(...batch);
-    batch.forEach((e) => (e.f = 0));
-    if (batch.some((e) => e.k)) {
-      // It was trusted to the browser at a page hide, the page lived on, and now we know better.
-      batch.forEach((e) => (e.k = false));
-      outbox.save();
-    }
+    // Trusted to the browser at a page hide, the page lived on, and now we know better: stored again.
+    if (batch.some((e) => e.k)) outbox.save();
+    release(batch);
     // A collector that cannot read gzip (415, or a 400 naming no message): plain JSON from now on,
     // and this batch again at once.
     if (isGzip && (res.status == 415 || (res.status == 400 && !res.rejected))) {
@@ -156,8 +155,7 @@ export function createSender(
   /** Sends batches while there is something unsent and (unless `all`) a batch is due. */
   const drain = async (all: boolean) => {
     for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil && (all || isDue(list)); ) {
-      const batch = pick(list, c.maxBatchBytes);
-      if (!(await sendOne(batch.length ? batch : list.slice(0, 1)))) break;
+      if (!(await sendOne(pick(list, c.maxBatchBytes)))) break;
     }
   };
 
@@ -197,8 +195,7 @@ export function createSender(
       // otherwise its messages stay in the outbox, and the next page load sends them again.
       const isTrusted = isAnswering && isOnline();
       while (list.length) {
-        let chunk = pick(list, limit);
-        if (!chunk.length) chunk = list.slice(0, 1);
+        const chunk = pick(list, limit);
         const body = envelope(chunk);
         const size = utf8Bytes(body);
         if (transport.beacon(body)) {
@@ -230,7 +227,7 @@ export function createSender(
     onVisible() {
       isHidden = false;
       beaconBytes = 0; // beacons sent while hidden have long finished
-      untrusted.forEach((e) => (e.f = 0) || (e.k = false));
+      release(untrusted);
       untrusted = [];
       outbox.save();
       flushDue();

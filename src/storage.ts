@@ -80,16 +80,11 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
       if (isPersisting) writeBrowser(key, value);
     },
     keys(prefix) {
-      const found: string[] = [];
       try {
-        for (let i = 0; i < ls().length; i++) {
-          const k = ls().key(i)!;
-          if (k.startsWith(prefix)) found.push(k);
-        }
+        return Object.keys(ls()).filter((k) => k.startsWith(prefix));
       } catch {
-        // no storage: nothing left by other tabs can be read
+        return []; // no storage: nothing left by other tabs can be read
       }
-      return found;
     },
     persist(on) {
       isPersisting = on;

@@ -88,6 +88,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       emit('dropped', { count });
     },
     () => consent != 'granted' || sender.isFailing(),
+    () => sender.schedule(),
   );
   const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
   // When the collector last answered 2xx (any page of the site), so that a page left before its
@@ -273,22 +274,23 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
 
   let isStarted = false;
   const start = () => {
-    outbox.adopt(sender.schedule);
+    outbox.adopt();
     sender.flush();
     if (!isStarted) {
       isStarted = true;
-      watchLifecycle(w!, {
-        hide: () => (runPending(), sender.flushOnHide()),
-        visible: () => (outbox.adopt(sender.schedule), sender.onVisible()),
-        online: sender.flush,
-      });
+      watchLifecycle(
+        w!,
+        () => (runPending(), sender.flushOnHide()),
+        () => (outbox.adopt(), sender.onVisible()),
+        sender.flush,
+      );
     }
   };
   if (consent == 'granted') start();
 
   const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(w!, runPending, c.autoTrackPage !== false ? () => api.page() : undefined);
+  watchNavigation(w!, runPending, () => c.autoTrackPage !== false && api.page());
   return core;
 }
 

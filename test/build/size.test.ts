@@ -2,14 +2,15 @@
 // makes the snippet, cio.js or the npm entry grow past its budget fails the build.
 // The targets of issue 6 are 600 B for the snippet and 3,072 B brotli for cio.js (not met: see
 // docs/benchmarks.md). cio.js went from 5,577 to 5,930 B with gzip bodies (~190 B: -90 % bytes on
-// the wire) and calls built at the end of their task (~160 B: track() ~6 µs -> ~0.2 µs).
+// the wire) and calls built at the end of their task (~160 B: track() ~6 µs -> ~0.2 µs), then
+// back to 5,845 B by removing duplicated code without changing behaviour (branch `size`).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 
 const BUDGET = {
   snippetMinifiedBytes: 600,
-  cioBrotliBytes: 6_000,
+  cioBrotliBytes: 5_900,
   entryBrotliBytes: 8_000,
 };
 
