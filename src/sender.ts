@@ -47,6 +47,8 @@ export function createSender(
   let failures = 0;
   /** The collector's last answer was a 2xx: the only evidence that a beacon will arrive. */
   let isAnswering = wasAnswering;
+  /** Whether this page has sent a request (or a page of the site saw a 2xx lately). */
+  let hasAsked = wasAnswering;
   let blockedUntil = 0;
   let keepaliveBytes = 0;
   let beaconBytes = 0;
@@ -108,6 +110,7 @@ export function createSender(
   };
 
   const sendOne = async (batch: Entry[]) => {
+    hasAsked = true;
     const json = envelope(batch);
     let body: BodyInit = json;
     let size = utf8Bytes(json);
@@ -149,7 +152,12 @@ export function createSender(
   };
 
   /** A batch is due at flushAt messages, at maxBatchBytes, or when the oldest has waited flushIntervalMs. */
+  // A page trusts its unload beacons only once the collector has answered 2xx (flushOnHide).
+  // Without that evidence, its first message is due at once instead of after flushIntervalMs: a
+  // page left a moment after it loaded then mostly knows, and its last calls are not sent twice
+  // (browser suite, scenario 1d: a first visit left 300 ms after load).
   const isDue = (list: Entry[]) =>
+    (!hasAsked && !!list.length) ||
     list.length >= c.flushAt || list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes || io.now() - list[0]?.t >= c.flushIntervalMs;
 
   /** Sends batches while there is something unsent and (unless `all`) a batch is due. */

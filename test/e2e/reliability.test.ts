@@ -53,6 +53,31 @@ describe('reliability: the page goes away right after tracking', () => {
     expectAllDelivered(s);
   });
 
+  it('scenario 1d: a first visit left 300 ms after load pays no duplicates: its first message went at once and was answered', async () => {
+    const s = await report.runAll(
+      {
+        id: '1d',
+        title: 'As 1a, but the 20 calls and the navigation come 300 ms after the page loaded (a first visit)',
+        checks: 'whether a first visit that lives a moment trusts its handovers (its page view went at once, not after 1 s)',
+      },
+      async () => {
+        const collector = await newCollector();
+        const context = await suite.browser.newContext();
+        const url = shopUrl(suite.site, collector);
+        const { page, errors } = await openShop(context, url);
+        await page.waitForTimeout(300);
+        await trackBurst(page, { count: 20, thenGo: url });
+        await page.waitForURL(url);
+        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+        await context.close();
+        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
+      },
+    );
+    expectAllDelivered(s);
+    // With the page view held for the 1 s batch, every run sent its 20 events twice.
+    expect(s.runs.map((r) => r.duplicates)).toEqual(s.runs.map(() => 0));
+  });
+
   it('scenario 2: delivers 20 events tracked just before the tab closes, the rest when the site is opened again', async () => {
     const s = await report.runAll(
       {

@@ -13,6 +13,7 @@ const cookieNames = (s: Setup) => s.win.document.cookie.split('; ').filter(Boole
 
 describe("consent: 'pending'", () => {
   it('stores and sends nothing, then sends what was tracked once consent(true) is given', async () => {
+    s.firstVisit(); // an empty store, so that "nothing stored" means nothing
     const cio = await s.open({ consent: 'pending', autoTrackPage: true });
     cio.identify('42');
     cio.track('waiting');
@@ -92,6 +93,7 @@ describe.each([
   ['respectDNT', 'navigator.doNotTrack = "1"', (s: Setup) => Object.defineProperty(s.win.navigator, 'doNotTrack', { value: '1', configurable: true })],
 ] as const)('%s with %s', (option, _, signal) => {
   it('stores and sends nothing, even after consent(true)', async () => {
+    s.firstVisit(); // an empty store, so that "nothing stored" means nothing
     signal(s);
     const cio = await s.open({ [option]: true, autoTrackPage: true });
     cio.identify('42');

@@ -1,10 +1,44 @@
 // When a batch leaves: at 20 messages, 1 s after the oldest, or at ~32 KB; one request at a time.
+// (The harness's site saw the collector answer a moment ago; a first visit is set up apart.)
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bytes, deferred, setup, settle, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
 afterEach(() => vi.useRealTimers());
+
+describe('the first message of a page', () => {
+  it('goes at once on a first visit, and the rest are batched as configured', async () => {
+    s.firstVisit();
+    const cio = await s.open();
+    cio.track('first');
+    await settle();
+    expect(s.requests.map((r) => r.json.batch.map((m: any) => m.event))).toEqual([['first']]);
+    cio.track('second');
+    cio.track('third');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(s.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.requests.map((r) => r.json.batch.map((m: any) => m.event))).toEqual([['first'], ['second', 'third']]);
+  });
+
+  it('goes at once when the last answer a page of the site saw is over 5 minutes old', async () => {
+    s.win.localStorage.setItem('_cio_ok', String(Date.now() - 5 * 60_000 - 1));
+    const cio = await s.open();
+    cio.track('first');
+    await settle();
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it('waits for its batch like the rest when a page of the site saw a 2xx in the last 5 minutes', async () => {
+    const cio = await s.open();
+    cio.track('first');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(s.requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.requests).toHaveLength(1);
+  });
+});
 
 describe('flush triggers', () => {
   it('sends a batch as soon as 20 messages are queued, without waiting for the timer', async () => {

@@ -42,6 +42,9 @@ export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart
 export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
   vi.useFakeTimers({ now: T0 });
   const win = new HappyWindow({ url }) as unknown as Window & typeof globalThis;
+  // A site whose collector answered a moment ago (the usual case): batching as configured. The
+  // first visit, where the first message goes at once, is set up with \`firstVisit()\`.
+  win.localStorage.setItem('_cio_ok', String(T0));
   const requests: Request[] = [];
   const beacons: Beacon[] = [];
   /** Answers for the next requests, in order; 200 once they run out. */
@@ -93,6 +96,8 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     },
     /** Every message sent so far by fetch, in order. */
     sent: () => requests.flatMap((r) => r.json.batch),
+    /** A first visit: no page of the site has seen the collector answer (no `_cio_ok`). */
+    firstVisit: () => win.localStorage.removeItem('_cio_ok'),
     /** Lines passed to console.warn. */
     warnings: (): string[] => console.warn.mock.calls.map((c) => c[0]),
     /** The outbox keys in this window's localStorage, with what they hold. */

@@ -191,6 +191,31 @@ describe('page hide', () => {
     expect(s.sendBeacon).not.toHaveBeenCalled();
   });
 
+  it('on a first visit, keeps its beacons stored until its first message is answered, then trusts them', async () => {
+    s.firstVisit();
+    const cio = await s.open(queued);
+    const answer = deferred();
+    s.answers.push(answer.promise);
+    cio.track('first'); // goes at once: no page of the site has seen the collector answer
+    await settle();
+    cio.track('before_answer');
+    await settle();
+    s.hide();
+    await settle();
+    expect(storedIds(s.outboxes())).toHaveLength(2); // untrusted: the next load sends both again
+
+    s.show();
+    answer.resolve(200);
+    await settle();
+    cio.track('after_answer');
+    await settle();
+    s.hide();
+    await settle();
+    const beaconed = (await s.beaconBodies()).map((b) => JSON.parse(b).batch.map((m: any) => m.event));
+    expect(beaconed.at(-1)).toContain('after_answer');
+    expect(storedIds(s.outboxes())).toHaveLength(0); // trusted now
+  });
+
   it('trusts its beacons from the start when another page of the site saw a 2xx under 5 minutes ago', async () => {
     const first = await openAnswered({}); // stores when the collector last answered 2xx
     void first;
@@ -208,13 +233,18 @@ describe('page hide', () => {
     await openAnswered({});
     vi.advanceTimersByTime(5 * 60_000 + 1);
     const next = await s.open(queued);
+    const unanswered = deferred(); // stale evidence: the first message goes at once, unanswered yet
+    s.answers.push(unanswered.promise);
     next.track('stale_evidence');
     await settle();
     s.win.dispatchEvent(new s.win.Event('pagehide'));
     await settle();
+    expect(s.requests).toHaveLength(1);
     expect(storedIds(s.outboxes())).toHaveLength(1);
     expect(s.win.localStorage.getItem('_cio_ok')).not.toBeNull();
 
+    unanswered.resolve(200);
+    await settle();
     s.answers.push(503);
     next.track('during_outage');
     await next.flush();
