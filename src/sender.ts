@@ -47,7 +47,7 @@ export function createSender(
   let failures = 0;
   /** The collector's last answer was a 2xx: the only evidence that a beacon will arrive. */
   let isAnswering = wasAnswering;
-  /** Whether this page has sent a request (or a page of the site saw a 2xx lately). */
+  /** Whether this page has sent a request the collector could read (or a page of the site saw a 2xx lately). */
   let hasAsked = wasAnswering;
   let blockedUntil = 0;
   let keepaliveBytes = 0;
@@ -125,8 +125,9 @@ export function createSender(
       } catch {
         // a stream the page or the browser broke: this body goes plain
       }
-      // The page hid while the body was compressed: beacons carry these messages now.
-      if (batch.some((e) => e.f != IN_FETCH)) return;
+      // Meanwhile the page hid (beacons carry some of these now, perhaps not all: the quota) or
+      // consent was refused: send nothing, and put back to waiting what no beacon took.
+      if (!canSend() || batch.some((e) => e.f != IN_FETCH)) return void release(batch.filter((e) => e.f == IN_FETCH));
       if ((isGzip = !!gzipped)) size = (body = gzipped!).byteLength;
     }
     // keepalive lets the request outlive the page, within the page-wide quota.
@@ -144,8 +145,10 @@ export function createSender(
     release(batch);
     // A collector that cannot read gzip (415, or a 400 naming no message): plain JSON from now on,
     // and this batch again at once.
+    // (Due at once, as a page's first request is: see isDue.)
     if (isGzip && (res.status == 415 || (res.status == 400 && !res.rejected))) {
       log.debug('the collector refused gzip; sending plain JSON');
+      hasAsked = false;
       return !(isGzipAccepted = false);
     }
     return handle(res, batch);

@@ -134,7 +134,11 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       } catch (e) {
         fail(calls[i], e);
       }
-    if (calls.length) sender.schedule();
+    try {
+      if (calls.length) sender.schedule();
+    } catch (e) {
+      fail('flush', e); // a microtask's exception would reach the page as an uncaught error
+    }
   };
   const later = (call: Built, a: unknown, b?: unknown, d?: unknown) => {
     // Not the URL: reading location.href costs more than the rest of a call (Chromium); the
@@ -234,6 +238,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       }
       // Refused: drop everything queued, delete every key and cookie the library wrote, and keep
       // only the marker that makes later page loads track nothing.
+      pending = []; // the calls of this task too, even if consent(true) follows within it
       outbox.remove(outbox.entries());
       for (const key of store.keys(OUTBOX_PREFIX).concat(ANSWERED_KEY)) store.set(key, null);
       store.set(ANONYMOUS_ID_KEY, null, true);

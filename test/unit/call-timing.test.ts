@@ -83,6 +83,17 @@ describe('when a call is built', () => {
     expect(s.outboxes()).toEqual({});
   });
 
+  it('drops the calls of a task made before a refusal, even when consent(true) follows in that task', async () => {
+    const cio = await s.open();
+    cio.track('before_refusal');
+    cio.consent(false);
+    cio.consent(true); // a consent manager that resets, then restores a stored choice
+    cio.track('after_grant');
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['after_grant']);
+  });
+
   it('warns about bad data at the end of the task, once, naming the call', async () => {
     const cio = await s.open();
     cio.track('e', 'not an object' as any);

@@ -83,3 +83,58 @@ describe('gzip bodies', () => {
     expect(bodies.map((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual([['a']]);
   });
 });
+
+describe('gzip and what happens while a body is compressed', () => {
+  /** A gzip that waits for the test to let it finish. */
+  const held = () => {
+    const gate = deferred();
+    return { gate, gzip: (body: string) => gate.promise.then(() => gzip(body)) };
+  };
+
+  it('sends nothing when consent is refused while the body is compressed', async () => {
+    const { gate, gzip: slow } = held();
+    const cio = await s.open({}, { gzip: slow });
+    cio.track('a');
+    const flushed = cio.flush();
+    await settle();
+    cio.consent(false);
+    gate.resolve(200);
+    await flushed;
+    await settle();
+    expect(s.requests).toHaveLength(0);
+    expect(s.outboxes()).toEqual({});
+  });
+
+  it('puts back to waiting, and sends when visible, what a refused beacon left of a batch being compressed', async () => {
+    const { gate, gzip: slow } = held();
+    const cio = await s.open({}, { gzip: slow });
+    // The browser refuses the first beacon, takes the second, refuses the rest (a quota that
+    // other scripts of the page spent): e0..e2 refused, e0 alone taken, e1 refused and sent by
+    // the last-try fetch; e2 was left over.
+    let calls = 0;
+    s.sendBeacon.mockImplementation((url: string, blob: any) => ++calls == 2 && (s.beacons.push({ url, blob }), true));
+    for (let i = 0; i < 3; i++) cio.track('e' + i);
+    const flushed = cio.flush();
+    await settle();
+    s.hide();
+    gate.resolve(200);
+    await flushed;
+    await settle();
+    s.show();
+    await cio.flush();
+    const sentBy = (await s.beaconBodies()).flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
+    const fetched = s.sent().map((m: any) => m.event);
+    expect(new Set([...sentBy, ...fetched])).toEqual(new Set(['e0', 'e1', 'e2']));
+    expect(fetched).toContain('e2'); // not stuck: it went once the page was visible again
+  });
+
+  it('sends the refused batch again at once, plain, also when a timer sent it', async () => {
+    s.firstVisit();
+    const cio = await s.open({}, { gzip });
+    s.answers.push(415);
+    cio.track('first');
+    // Each check moves the fake clock 10 ms: the plain one must come well before the 1 s batch.
+    await vi.waitFor(() => expect(s.requests).toHaveLength(2), { interval: 10, timeout: 500 });
+    expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL]);
+  });
+});
