@@ -4,6 +4,7 @@
 // library runs with its defaults (flushAt 20, flushIntervalMs 1000), loaded by the real snippet.
 // Figures go to test-results/reliability/ and docs/reliability.md (see fixtures/).
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { awaitDelivery, beaconCount, openShop, retriesIn, shopUrl, sleep, tally, trackBurst, untilSent, expectAllDelivered, reliabilitySuite } from './fixtures/reliability-kit';
 
 const suite = reliabilitySuite('unload');
@@ -30,53 +31,41 @@ describe('reliability: the page goes away right after tracking', () => {
     });
   });
 
-  it('scenario 1c: delivers 20 events tracked just before the navigation, on a page the collector has already answered', async () => {
-    const s = await report.runAll(
-      {
-        id: '1c',
-        title: 'As 1a, once the collector has acknowledged the page view (the page has seen a 2xx)',
-        checks: 'the duplicates a page pays once its handovers are trusted',
-      },
-      async () => {
+  // 1c and 1d: 20 calls and a navigation to a page with the snippet, once the page has waited
+  // for something. Neither may send an event twice: their handovers are trusted.
+  for (const { id, name, title, checks, wait } of [
+    {
+      id: '1c',
+      name: 'delivers 20 events tracked just before the navigation, on a page the collector has already answered',
+      title: 'As 1a, once the collector has acknowledged the page view (the page has seen a 2xx)',
+      checks: 'the duplicates a page pays once its handovers are trusted',
+      wait: untilSent,
+    },
+    {
+      id: '1d',
+      // Held for the 1 s batch, as before, the page view was unanswered at 300 ms: 20 of 20 twice.
+      name: 'a first visit left 300 ms after load pays no duplicates: its first message went at once and was answered',
+      title: 'As 1a, but the 20 calls and the navigation come 300 ms after the page loaded (a first visit)',
+      checks: 'whether a first visit that lives a moment trusts its handovers (its page view went at once, not after 1 s)',
+      wait: (page: Page) => page.waitForTimeout(300),
+    },
+  ])
+    it(`scenario ${id}: ${name}`, async () => {
+      const s = await report.runAll({ id, title, checks }, async () => {
         const collector = await newCollector();
         const context = await suite.browser.newContext();
         const url = shopUrl(suite.site, collector);
         const { page, errors } = await openShop(context, url);
-        await untilSent(page);
+        await wait(page);
         await trackBurst(page, { count: 20, thenGo: url });
         await page.waitForURL(url);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
         return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
-      },
-    );
-    expectAllDelivered(s);
-  });
-
-  it('scenario 1d: a first visit left 300 ms after load pays no duplicates: its first message went at once and was answered', async () => {
-    const s = await report.runAll(
-      {
-        id: '1d',
-        title: 'As 1a, but the 20 calls and the navigation come 300 ms after the page loaded (a first visit)',
-        checks: 'whether a first visit that lives a moment trusts its handovers (its page view went at once, not after 1 s)',
-      },
-      async () => {
-        const collector = await newCollector();
-        const context = await suite.browser.newContext();
-        const url = shopUrl(suite.site, collector);
-        const { page, errors } = await openShop(context, url);
-        await page.waitForTimeout(300);
-        await trackBurst(page, { count: 20, thenGo: url });
-        await page.waitForURL(url);
-        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
-        await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
-      },
-    );
-    expectAllDelivered(s);
-    // With the page view held for the 1 s batch, every run sent its 20 events twice.
-    expect(s.runs.map((r) => r.duplicates)).toEqual(s.runs.map(() => 0));
-  });
+      });
+      expectAllDelivered(s);
+      expect(s.runs.map((r) => r.duplicates)).toEqual(s.runs.map(() => 0));
+    });
 
   it('scenario 2: delivers 20 events tracked just before the tab closes, the rest when the site is opened again', async () => {
     const s = await report.runAll(
