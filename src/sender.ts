@@ -144,8 +144,7 @@ export function createSender(
     if (batch.some((e) => e.k)) outbox.save();
     release(batch);
     // A collector that cannot read gzip (415, or a 400 naming no message): plain JSON from now on,
-    // and this batch again at once.
-    // (Due at once, as a page's first request is: see isDue.)
+    // and this batch again at once (due as a page's first request is, see isDue).
     if (isGzip && (res.status == 415 || (res.status == 400 && !res.rejected))) {
       log.debug('the collector refused gzip; sending plain JSON');
       hasAsked = false;
@@ -154,11 +153,13 @@ export function createSender(
     return handle(res, batch);
   };
 
-  /** A batch is due at flushAt messages, at maxBatchBytes, or when the oldest has waited flushIntervalMs. */
-  // A page trusts its unload beacons only once the collector has answered 2xx (flushOnHide).
-  // Without that evidence, its first message is due at once instead of after flushIntervalMs: a
-  // page left a moment after it loaded then mostly knows, and its last calls are not sent twice
-  // (browser suite, scenario 1d: a first visit left 300 ms after load).
+  /**
+   * A batch is due at flushAt messages, at maxBatchBytes, or when the oldest has waited
+   * flushIntervalMs; any message is due while the page has sent nothing the collector could read
+   * and no page of the site saw a 2xx lately. A page trusts its unload beacons only once the
+   * collector answered 2xx (flushOnHide), so a page left a moment after it loaded then mostly
+   * knows, and its last calls are not sent twice (browser suite, scenario 1d).
+   */
   const isDue = (list: Entry[]) =>
     (!hasAsked && !!list.length) ||
     list.length >= c.flushAt || list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes || io.now() - list[0]?.t >= c.flushIntervalMs;
