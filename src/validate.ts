@@ -5,6 +5,8 @@ import { utf8Bytes } from './outbox';
 
 /** Customer.io's limit for event names. */
 export const MAX_EVENT_NAME_BYTES = 100;
+/** The first millisecond of the year 10000. */
+const YEAR_10000_MS = 253_402_300_800_000;
 /** Customer.io's limit for person ids. */
 export const MAX_ID_BYTES = 150;
 
@@ -27,11 +29,11 @@ export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typ
  * seconds is a classic mistake that files events thousands of years in the future.
  */
 export function parseTimestamp(t: Timestamp, warn: (problem: string) => void): number | undefined {
-  let ms = typeof t == 'number' ? (t > 1e11 ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;
-  if (typeof t == 'number' && t > 1e11) warn('timestamp looks like milliseconds; it was read as such (pass unix seconds)');
-  if (!(ms >= 0 && ms <= 8.64e15)) { // NaN, negative, or past the end of Date's range
-    warn('timestamp must be unix seconds, a Date or an ISO string; the time of the call is used');
-    return;
-  }
+  const isMs = typeof t == 'number' && t > 1e11;
+  const ms = typeof t == 'number' ? (isMs ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;
+  // NaN, negative, or past 9999 (an ISO string then needs a six-digit year, which the Segment
+  // spec's collectors refuse): microseconds passed as a timestamp land there.
+  if (!(ms >= 0 && ms < YEAR_10000_MS)) return void warn('timestamp must be unix seconds, a Date or an ISO string; the time of the call is used');
+  if (isMs) warn('timestamp looks like milliseconds; it was read as such (pass unix seconds)');
   return ms;
 }

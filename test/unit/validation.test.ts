@@ -105,10 +105,21 @@ describe('timestamps', () => {
     expect(s.warnings()).toEqual(['tracklet: track(): timestamp looks like milliseconds; it was read as such (pass unix seconds)']);
   });
 
+  it('keeps the last millisecond of the year 9999', async () => {
+    const cio = await s.open();
+    cio.track('backfilled', {}, { timestamp: new Date('9999-12-31T23:59:59.999Z') });
+    await cio.flush();
+    expect(s.sent().map(at)).toEqual(['9999-12-31T23:59:59.999Z']);
+    expect(s.warnings()).toEqual([]);
+  });
+
   it.each<[string, unknown]>([
     ['an unparsable string', 'yesterday'],
     ['a negative number', -5],
     ['an invalid Date', new Date('nope')],
+    ['microseconds (the year 55,000: past 9999, which an ISO string and the collector cannot carry)', 1700000000000000],
+    ['a Date after the year 9999', new Date(Date.UTC(10000, 0, 1))],
+    ['an ISO string with a six-digit year', '+010000-01-01T00:00:00.000Z'],
   ])('uses the time of the call for %s and warns once', async (_, timestamp) => {
     const cio = await s.open();
     cio.track('backfilled', {}, { timestamp: timestamp as any });
