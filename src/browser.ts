@@ -2,6 +2,7 @@
 // the calls the snippet queued (in order, each with the time it was made), then puts the live
 // API in place of the stub, so `_cio.push(['track', ...])` keeps working afterwards.
 import { createCore } from './tracker';
+import type { TrackerOptions } from './types';
 
 (() => {
   const w = window as any;
@@ -17,7 +18,7 @@ import { createCore } from './tracker';
     endpoint: attr('endpoint') || (script?.src ? new URL(script.src, location.href).origin : undefined),
     autoTrackPage,
     debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
-    consent: attr('consent') == 'pending' ? 'pending' : 'granted',
+    consent: attr('consent') as TrackerOptions['consent'], // anything but "pending" is granted (createCore)
     respectGPC: isOn('respect-gpc'),
     respectDNT: isOn('respect-dnt'),
   });

@@ -21,10 +21,7 @@ export function createLog(isDebug: boolean, out: Pick<Console, 'warn' | 'log'> =
   return {
     warn,
     warnOnce(call, problem) {
-      if (!seen[call + problem]) {
-        seen[call + problem] = 1;
-        warn(call, problem);
-      }
+      seen[call + problem] ||= (warn(call, problem), 1);
     },
     debug(...parts) {
       if (isDebug) {
