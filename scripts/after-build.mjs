@@ -31,10 +31,10 @@ console.log(
 );
 
 const table = [
-  '| file | minified | gzip | brotli |',
+  '| file | bytes | gzip | brotli |',
   '| --- | ---: | ---: | ---: |',
-  `| snippet (inline, \`dist/snippet.html\`) | ${kb(s.snippet)} | ${kb(s.snippetGzip)} | ${kb(s.snippetBrotli)} |`,
-  `| \`dist/cio.js\` (what the snippet loads) | ${kb(s.cio.min)} | ${kb(s.cio.gzip)} | ${kb(s.cio.brotli)} |`,
+  `| snippet (inline, minified, \`dist/snippet.html\`) | ${kb(s.snippet)} | ${kb(s.snippetGzip)} | ${kb(s.snippetBrotli)} |`,
+  `| \`dist/cio.js\` (minified; what the snippet loads) | ${kb(s.cio.min)} | ${kb(s.cio.gzip)} | ${kb(s.cio.brotli)} |`,
   `| \`dist/index.mjs\` (npm entry, unminified) | ${kb(s.entry.min)} | ${kb(s.entry.gzip)} | ${kb(s.entry.brotli)} |`,
 ].join('\n');
 
