@@ -13,6 +13,7 @@ const CONTENT_TYPES = {
   '.json': 'application/json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.ico': 'image/x-icon',
   '.map': 'application/json',
   '.ts': 'text/plain; charset=utf-8',
 };

@@ -120,6 +120,13 @@ describe('the pages', () => {
     expect(res.status).toBe(404);
   });
 
+  it('answers /favicon.ico with an empty 204, so the live view logs no failed request for it', async () => {
+    const res = await fetch(`${collector.url}/favicon.ico`);
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect((await fetch(`${collector.url}/shop/favicon.ico`)).status).toBe(404); // only the one browsers ask for
+  });
+
   it('answers 400 to a path that is not valid percent-encoding', async () => {
     expect((await fetch(`${collector.url}/shop/%E0%A4%A`)).status).toBe(400);
   });

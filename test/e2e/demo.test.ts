@@ -1,6 +1,7 @@
 // The demo end to end: the shop (with the built snippet pasted in by the collector) sends to the
 // reference collector, and the live view shows the event, the person it was merged into, and an
-// event named like HTML as plain text, under a CSP that no page of the demo violates.
+// event named like HTML as plain text, under a CSP that no page of the demo violates, with no
+// error in the live view's console.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +21,17 @@ let shopContext: BrowserContext;
 let liveContext: BrowserContext;
 let liveView: Page;
 const dialogs: string[] = [];
+const consoleErrors = new WeakMap<Page, string[]>();
 
-/** A page that records CSP violations (in window.__violations) and any dialog it opens. */
+/** A page that records CSP violations (in window.__violations), console errors and any dialog it opens. */
 async function openPage(context: BrowserContext, url: string) {
   const page = await context.newPage();
+  const errors: string[] = [];
+  consoleErrors.set(page, errors);
+  page.on('console', (message) => {
+    if (message.type() == 'error') errors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => errors.push(String(error)));
   await page.addInitScript(() => {
     (window as any).__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -134,11 +142,12 @@ describe('the shop and the live view', () => {
     await spa.close();
   });
 
-  it('keeps the live view free of CSP violations, and saves its screenshot for the README', async () => {
+  it('keeps the live view free of CSP violations and console errors (/favicon.ico answers 204), and saves its screenshot for the README', async () => {
     await liveView.goto(`${collector.url}/#live`);
     await liveView.locator('#events td.name', { hasText: 'added_to_cart' }).first().click();
     await liveView.waitForSelector('#chart canvas');
     expect(await violations(liveView)).toEqual([]);
+    expect(consoleErrors.get(liveView)).toEqual([]);
     expect(dialogs).toEqual([]);
     await liveView.evaluate(() => window.scrollTo(0, 0));
     // Every run leaves one in test-results/; the README's copy changes only when asked, so a
