@@ -31,20 +31,6 @@ tracker.on('sent', (detail) => (sentCount += detail.count));
 tracker.on('dropped', (detail) => (problems++, console.error('dropped:', detail)));
 tracker.on('error', (detail) => (problems++, console.error('error:', detail)));
 
-/**
- * flush() until `expected` messages were acknowledged. One flush() is not enough with this build:
- * a flush() made while the tracker's start-up drain is still running returns that drain's promise,
- * which resolves before the new messages go out (they follow on the next timer, ~1 s later).
- */
-async function deliver(/** @type {number} */ expected, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (sentCount < expected && !problems && Date.now() < deadline) {
-    await tracker.flush();
-    if (sentCount < expected) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  if (sentCount < expected) throw new Error(`only ${sentCount} of ${expected} messages were acknowledged by ${endpoint}`);
-}
-
 for (const customer of HISTORY) {
   tracker.identify(customer.userId, { email: customer.email });
   for (const order of customer.orders) {
@@ -53,11 +39,13 @@ for (const customer of HISTORY) {
   tracker.reset(); // the next customer is someone else
 }
 const purchases = HISTORY.reduce((n, c) => n + c.orders.length, 0);
+const expected = HISTORY.length + purchases; // an identify per customer, and the purchases
 try {
-  await deliver(HISTORY.length + purchases); // an identify per customer, and the purchases
+  await tracker.flush(); // settles once every queued message was sent (or failed)
 } finally {
   await window.happyDOM.close();
 }
+if (sentCount < expected) throw new Error(`only ${sentCount} of ${expected} messages were acknowledged by ${endpoint}`);
 console.log(`backfilled ${purchases} purchases for ${HISTORY.length} customers to ${endpoint} (site ${siteId})`);
 for (const within of ['7d', '30d', '60d']) {
   const res = await fetch(`${endpoint}/api/segments?event=purchased&within=${within}`).catch(() => null);
