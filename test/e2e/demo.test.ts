@@ -121,6 +121,21 @@ describe('the shop and the live view', () => {
     await shop.close();
   });
 
+  it('says "person" for one and "people" for any other number in the segment summary', async () => {
+    await liveView.goto(`${collector.url}/#segments`);
+    const summary = liveView.locator('#segment-summary');
+    const find = async (event: string, negate: boolean) => {
+      await liveView.fill('#segment-form input[name=event]', event);
+      await liveView.selectOption('#segment-form select[name=negate]', String(negate));
+      await liveView.click('#segment-form button');
+      await expect.poll(() => summary.textContent(), { timeout: 10_000 }).toContain(`"${event}"`);
+      return summary.textContent();
+    };
+    expect(await find('added_to_cart', false)).toBe('1 person performed "added_to_cart" at least 1× within 30d');
+    expect(await find('never_sent', false)).toBe('0 people performed "never_sent" at least 1× within 30d');
+    expect(await find('never_sent_either', true)).toBe('1 person has not performed "never_sent_either" at least 1× within 30d');
+  });
+
   it('sends scrolled_to_bottom once when the reader reaches the end of the article', async () => {
     const article = await openPage(shopContext, `${collector.url}/shop/article.html`);
     await article.waitForFunction(() => (window as any)._cio?.__tracklet === 1);

@@ -12,8 +12,9 @@ export function setUpSegments() {
     summary.classList.remove('error');
     try {
       const segment = await getJson(`/api/segments?${query}`);
-      const verb = segment.negate ? 'have not performed' : 'performed';
-      summary.textContent = `${segment.people.length} people ${verb} "${segment.event}" at least ${segment.min}× within ${segment.within}`;
+      const one = segment.people.length == 1;
+      const verb = segment.negate ? (one ? 'has not performed' : 'have not performed') : 'performed';
+      summary.textContent = `${segment.people.length} ${one ? 'person' : 'people'} ${verb} "${segment.event}" at least ${segment.min}× within ${segment.within}`;
       results.replaceChildren(
         ...segment.people.map((/** @type {any} */ person) =>
           el('tr', {}, [
