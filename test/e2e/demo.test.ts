@@ -121,6 +121,16 @@ describe('the shop and the live view', () => {
     await shop.close();
   });
 
+  it('heads the People count "messages": the number the person’s timeline gives', async () => {
+    await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
+    await expect.poll(() => liveView.locator('#person-ids').textContent(), { timeout: 10_000 }).toMatch(/ · \d+ messages$/);
+    const stated = (await liveView.locator('#person-ids').textContent())!.match(/ · (\d+) messages$/)![1];
+    const headings = await liveView.locator('#people thead th').allTextContents();
+    const row = liveView.locator('#people tbody tr', { hasText: CUSTOMER });
+    expect(headings[2]).toBe('messages');
+    expect(await row.locator('td').nth(2).textContent()).toBe(stated);
+  });
+
   it('says "person" for one and "people" for any other number in the segment summary', async () => {
     await liveView.goto(`${collector.url}/#segments`);
     const summary = liveView.locator('#segment-summary');
