@@ -55,7 +55,8 @@ beforeAll(async () => {
   collector = await createCollector({ port: 0, host: '127.0.0.1', dbPath: join(dataDir, 'demo.db'), log: () => {} });
   browser = await launchChromium();
   shopContext = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-  liveContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // A zone far from UTC (+5:45), so a chart drawn in the browser's local time would show it.
+  liveContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Kathmandu' });
   liveView = await openPage(liveContext, `${collector.url}/`);
   await liveView.waitForSelector('#connection.live');
 });
@@ -165,6 +166,20 @@ describe('the shop and the live view', () => {
     await waitForEvent((e) => e.type == 'page' && e.raw.properties?.path == '/spa/pricing');
     expect(await violations(spa)).toEqual([]);
     await spa.close();
+  });
+
+  it('draws the chart in UTC, like the table, whatever the browser’s time zone', async () => {
+    await liveView.goto(`${collector.url}/#live`);
+    await liveView.waitForSelector('#chart canvas');
+    await liveView.hover('#chart .u-over'); // the legend then shows the minute under the cursor
+    const shown = liveView.locator('#chart .u-legend .u-series').first().locator('.u-value');
+    await expect.poll(() => shown.textContent(), { timeout: 10_000 }).toMatch(/^\d{4}-\d\d-\d\d \d{1,2}:\d\d[ap]m$/);
+    const [, date, hour, minute, half] = (await shown.textContent())!.match(/^(\S+) (\d+):(\d+)([ap]m)$/)!;
+    const asUtc = Date.parse(`${date}T${String((Number(hour) % 12) + (half == 'pm' ? 12 : 0)).padStart(2, '0')}:${minute}:00Z`);
+    // The chart spans the last 30 minutes; read as local (+5:45) time the label would be hours off.
+    expect(asUtc).toBeGreaterThan(Date.now() - 32 * 60_000);
+    expect(asUtc).toBeLessThanOrEqual(Date.now());
+    await liveView.mouse.move(0, 0);
   });
 
   it('keeps the live view free of CSP violations and console errors (/favicon.ico answers 204), and saves its screenshot for the README', async () => {

@@ -19,6 +19,8 @@ export function createChart(container) {
       {
         width: Math.max(300, container.clientWidth - 12),
         height: 180,
+        // The table's times are UTC; without this uPlot would label the axis in the browser's zone.
+        tzDate: (/** @type {number} */ seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
         scales: { y: { range: (/** @type {unknown} */ _, /** @type {number} */ __, /** @type {number} */ max) => [0, Math.max(5, max)] } },
         axes: [{}, { label: 'events / min' }],
         series: [{}, { label: 'events', stroke: '#3552c9', fill: 'rgba(53, 82, 201, 0.15)', paths: uPlot.paths.bars?.({ size: [0.8] }) }],
