@@ -14,9 +14,11 @@ export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => v
  * Calls `beforeChange` before history.pushState and replaceState change the URL (the calls of the
  * task so far are built with the URL they were made on), and `onNavigate` after SPA navigations:
  * pushState and popstate when the URL (without its #hash) changes, replaceState only when the
- * path changes (apps use it to sync query strings, which is not a new page).
+ * path changes (apps use it to sync query strings, which is not a new page). After a popstate,
+ * `defer` waits for a later task: the app's own popstate listener, registered after ours, is what
+ * renders the page and sets its title (a page view read at once had the previous page's title).
  */
-export function watchNavigation(w: Window, beforeChange: () => void, onNavigate: () => void): void {
+export function watchNavigation(w: Window, beforeChange: () => void, onNavigate: () => void, defer: (fn: () => void, ms: number) => void): void {
   const l = w.location;
   const h = w.history;
   let path = l.pathname;
@@ -43,5 +45,5 @@ export function watchNavigation(w: Window, beforeChange: () => void, onNavigate:
       return result;
     };
   }
-  w.addEventListener('popstate', () => check());
+  w.addEventListener('popstate', () => defer(check, 0));
 }

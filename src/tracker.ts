@@ -295,7 +295,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
 
   const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(w!, runPending, () => c.autoTrackPage !== false && api.page());
+  watchNavigation(w!, runPending, () => c.autoTrackPage !== false && api.page(), io.setTimeout);
   return core;
 }
 

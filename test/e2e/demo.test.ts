@@ -168,6 +168,35 @@ describe('the shop and the live view', () => {
     await spa.close();
   });
 
+  it('records Back and Forward in the SPA as page views with the title of the page they land on', async () => {
+    // The app renders (and sets document.title) in its own popstate listener, which runs after the
+    // tracker's; Chromium runs microtasks between the two, so the view waits for the next task.
+    const context = await browser.newContext();
+    const spa = await openPage(context, `${collector.url}/spa/`);
+    await spa.click('a[href="/spa/pricing"]');
+    await spa.click('a[href="/spa/docs"]');
+    await spa.goBack();
+    await spa.waitForURL('**/spa/pricing');
+    await spa.goForward();
+    await spa.waitForURL('**/spa/docs');
+    const anonymousId = await spa.evaluate(() => localStorage.getItem('_cioanonid'));
+    const views = async () =>
+      (await apiEvents())
+        .filter((e) => e.type == 'page' && e.raw.anonymousId == anonymousId)
+        .sort((a, b) => a.raw.timestamp.localeCompare(b.raw.timestamp))
+        .map((e) => `${e.raw.properties.path} | ${e.raw.properties.title}`);
+    await expect.poll(async () => (await views()).length, { timeout: 15_000, interval: 200 }).toBe(5);
+    expect(await views()).toEqual([
+      '/spa/ | Home · Tracklet SPA demo',
+      '/spa/pricing | Pricing · Tracklet SPA demo',
+      '/spa/docs | Docs · Tracklet SPA demo',
+      '/spa/pricing | Pricing · Tracklet SPA demo',
+      '/spa/docs | Docs · Tracklet SPA demo',
+    ]);
+    expect(consoleErrors.get(spa)).toEqual([]);
+    await context.close();
+  });
+
   it('draws the chart in UTC, like the table, whatever the browser’s time zone', async () => {
     await liveView.goto(`${collector.url}/#live`);
     await liveView.waitForSelector('#chart canvas');

@@ -45,6 +45,7 @@ describe('SPA page views', () => {
     s.win.history.pushState({}, '', '/b');
     await settle(); // a browser fires popstate in a later task
     goBackTo(s, 'https://shop.example/a');
+    await settle(); // the page view waits for the task after popstate (test/e2e/demo.test.ts says why)
     await cio.flush();
     expect(pages(s)).toEqual(['/a', '/b', '/a']);
   });
