@@ -1,4 +1,4 @@
-// Events per minute of corrected time, drawn with uPlot from /api/stats.
+// Messages (events, page views, identifies) per minute of corrected time, drawn with uPlot from /api/stats.
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { getJson } from './dom.js';
 
@@ -22,8 +22,8 @@ export function createChart(container) {
         // The table's times are UTC; without this uPlot would label the axis in the browser's zone.
         tzDate: (/** @type {number} */ seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
         scales: { y: { range: (/** @type {unknown} */ _, /** @type {number} */ __, /** @type {number} */ max) => [0, Math.max(5, max)] } },
-        axes: [{}, { label: 'events / min' }],
-        series: [{}, { label: 'events', stroke: '#3552c9', fill: 'rgba(53, 82, 201, 0.15)', paths: uPlot.paths.bars?.({ size: [0.8] }) }],
+        axes: [{}, { label: 'messages / min' }],
+        series: [{}, { label: 'messages', stroke: '#3552c9', fill: 'rgba(53, 82, 201, 0.15)', paths: uPlot.paths.bars?.({ size: [0.8] }) }],
       },
       [minutes, counts],
       container,
