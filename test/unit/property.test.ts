@@ -1,13 +1,16 @@
 // Property-based specs (fast-check) over the public API: for any sequence of calls with any
 // arguments, no exception reaches the caller, and whatever leaves the page is valid JSON within
 // the protocol's limits (docs/protocol.md): a message at most 32 KB, a request body at most
-// 500 KB, a beacon at most 64 KiB (and all beacons of one page together within that quota).
+// 500 KB, a beacon at most 64 KiB (and all beacons of one page together within that quota), and
+// every message one that the reference collector accepts (it would otherwise be dropped there).
 // Runs are bounded so the suite stays fast; a failure prints the seed and the shrunk calls.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { MAX_MESSAGE_BYTES } from '../../src/tracker';
 import { KEEPALIVE_QUOTA_BYTES } from '../../src/sender';
 import { bytes, ENDPOINT, setup, settle, type Setup } from './harness';
+// @ts-ignore: plain ESM with JSDoc types
+import { validateBatch } from '../../examples/collector/validate.mjs';
 
 const MAX_BODY_BYTES = 500_000;
 const METHODS = ['identify', 'track', 'page', 'reset', 'flush', 'consent', 'on', 'off'] as const;
@@ -34,7 +37,10 @@ const argument = fc.oneof(
   { weight: 2, arbitrary: fc.string({ maxLength: 120 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(anyValue, bigString), { maxKeys: 4 }) },
   { weight: 1, arbitrary: fc.constantFrom(JSON.parse('{"__proto__":{"polluted":1}}'), { timestamp: 'x' }, { id: 'u' }) },
+  { weight: 1, arbitrary: fc.record({ timestamp: fc.oneof(fc.double(), fc.date(), fc.string({ maxLength: 30 })) }) },
 );
+/** A backfill time in any unit or shape: seconds, milliseconds, microseconds, far future or past, NaN. */
+const anyTimestamp = fc.oneof(fc.double(), fc.integer(), fc.nat().map((n) => n * 1e6), fc.date(), fc.date().map((d) => (isNaN(+d) ? 'x' : d.toISOString())), fc.string({ maxLength: 30 }));
 const call = fc.record({ method: fc.constantFrom(...METHODS), args: fc.array(argument, { maxLength: 4 }) });
 /** Besides calls, the page hides and shows, and time passes. */
 const step = fc.oneof(
@@ -50,6 +56,9 @@ function checkBody(body: string, limitBytes: number) {
   expect(parsed.writeKey).toBe('site-1');
   expect(Array.isArray(parsed.batch) && parsed.batch.length).toBeGreaterThan(0);
   for (const m of parsed.batch) expect(bytes(JSON.stringify(m))).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+  const verdict = validateBatch(parsed, () => true);
+  expect(verdict.problem).toBeNull();
+  expect(verdict.rejected).toEqual([]);
   return parsed.batch;
 }
 
@@ -103,6 +112,20 @@ describe('the npm entry under arbitrary calls', () => {
         // Either the event went out, or a warning says why (not an object, or over the limit).
         if (!sent.length) expect(s.warnings().length).toBeGreaterThan(0);
         else expect(sent.map((m: any) => m.event)).toEqual(['prop']);
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+
+  it('any backfill timestamp: the event is sent with a time the collector accepts, never dropped there', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyTimestamp, async (timestamp) => {
+        s = setup();
+        const cio = await s.open();
+        expect(() => cio.track('backfilled', {}, { timestamp: timestamp as any })).not.toThrow();
+        await cio.flush();
+        const sent = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES)); // the collector's verdict included
+        expect(sent.map((m: any) => m.event)).toEqual(['backfilled']);
       }),
       { numRuns: 300 },
     );
