@@ -15,6 +15,8 @@ export interface Storage {
 }
 
 const COOKIE_MAX_AGE_S = 365 * 86400;
+/** Set and deleted at once, to find the domain cookies can be set on. */
+const PROBE_KEY = '_cio_probe';
 
 export function createStorage(w: Window, isPersisting: boolean): Storage {
   const memory: Record<string, string | null> = {};
@@ -34,18 +36,27 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
     }
   };
 
+  const setCookie = (key: string, value: string | null, domain: string) =>
+    (w.document.cookie = `${key}=${encodeURIComponent(value || '')};path=/;max-age=${value == null ? 0 : COOKIE_MAX_AGE_S};SameSite=Lax${protocol == 'https:' ? ';Secure' : ''}${domain && ';domain=' + domain}`);
+  // Parent domains from the shortest ("co.uk", "0.1") up, then host-only ('').
+  const labels = hostname.split('.');
+  const domains = labels.map((_, i) => labels.slice(~i - 1).join('.')).slice(0, -1).concat('');
+
   // Sets the cookie on the registrable domain: the shortest parent domain the browser accepts
   // (it refuses public suffixes such as "co.uk"), so every subdomain shares the visitor's id.
-  // Hosts without a parent (localhost, IP addresses) get a host-only cookie.
+  // Hosts without a parent (localhost, IP addresses) get a host-only cookie. The domain is found
+  // once, with a probe cookie of a fresh value: reading back the key itself was fooled by the
+  // cookie an earlier page load had left with the same value, took the refused "co.uk" (or "0.1"
+  // on an IP) for the domain, and every later write and deletion went nowhere (a logout undone).
   const writeCookie = (key: string, value: string | null) => {
-    const labels = hostname.split('.');
-    const tail = `=${encodeURIComponent(value || '')};path=/;max-age=${value == null ? 0 : COOKIE_MAX_AGE_S};SameSite=Lax${protocol == 'https:' ? ';Secure' : ''}`;
-    const domains = cookieDomain != null ? [cookieDomain] : labels.map((_, i) => labels.slice(~i - 1).join('.')).slice(0, -1).concat('');
-    for (const domain of domains) {
-      w.document.cookie = key + tail + (domain && ';domain=' + domain);
-      // A deletion goes to every candidate: the cookie may have been set by an earlier page load.
-      if (value != null && readCookie(key) == value) return void (cookieDomain = domain);
+    // A deletion goes to every candidate: the cookie may have been set by an earlier page load.
+    if (value == null) return domains.forEach((domain) => setCookie(key, null, domain));
+    if (cookieDomain == null) {
+      const probe = '' + Math.random();
+      cookieDomain = domains.find((domain) => (setCookie(PROBE_KEY, probe, domain), readCookie(PROBE_KEY) == probe));
+      if (cookieDomain != null) setCookie(PROBE_KEY, null, cookieDomain);
     }
+    if (cookieDomain != null) setCookie(key, value, cookieDomain);
   };
 
   const writeBrowser = (key: string, value: string | null) => {

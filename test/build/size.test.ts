@@ -8,7 +8,9 @@ import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 
 const BUDGET = {
   snippetMinifiedBytes: 600,
-  cioBrotliBytes: 5_900,
+  // 5,900 until stop 9, raised for the fixes of a logout that did not stick (cookie domain probe,
+  // cookies first for the ids): 5,889 -> ~5,960 B.
+  cioBrotliBytes: 6_000,
   entryBrotliBytes: 8_000,
 };
 
