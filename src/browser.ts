@@ -1,6 +1,7 @@
 // cio.js: the script the snippet loads. Reads its options from its own <script> tag, replays
 // the calls the snippet queued (in order, each with the time it was made), then puts the live
-// API in place of the stub, so `_cio.push(['track', ...])` keeps working afterwards.
+// API in place of the stub, so `_cio.push(['track', ...])` keeps working afterwards, also
+// through a reference to the old array or to a stub method that the page saved.
 import { createCore } from './tracker';
 import type { TrackerOptions } from './types';
 
@@ -38,7 +39,15 @@ import type { TrackerOptions } from './types';
   };
   api.push = (...items: unknown[]) => void items.forEach(call);
   api.__tracklet = 1;
-  if (Array.isArray(queue)) queue.forEach(call);
+  if (Array.isArray(queue)) {
+    queue.forEach(call);
+    // A page may have kept the old array (`cio = _cio`) or a stub method (which pushes onto the
+    // array): give the array the live API's methods, its push included, so neither goes unread.
+    // A frozen array cannot take them; the page's calls through `_cio` still work.
+    try {
+      Object.assign(queue, api);
+    } catch {}
+  }
   w._cio = api;
   if (autoTrackPage) api.page();
 })();

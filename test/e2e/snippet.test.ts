@@ -29,6 +29,10 @@ beforeAll(async () => {
     '/page.html': (_req, res) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop</title>${snippet(collector.url)}
 <script>_cio.identify({ id: 'u-1', email: 'u1@example.com' }); _cio.track('before_load', { n: 0 });</script>`),
+    // The page keeps a reference to the queue and to a stub method before cio.js arrives.
+    '/refs.html': (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Refs</title>${snippet(collector.url)}
+<script>window.cio = window._cio; window.track = _cio.track;</script>`),
     '/next.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Next</title>'),
   });
   browser = await launchChromium();
@@ -81,6 +85,23 @@ describe('the pasted snippet', () => {
     expect(new Set(burst.map((m) => m.properties.i)).size).toBe(2000);
     const requests = collector.requests.filter((r) => r.body?.batch?.some((m: any) => m.event === 'burst'));
     expect(requests.length).toBeLessThanOrEqual(100);
+    await page.close();
+  });
+
+  it('keeps calls made through a reference to the queue or a stub method saved before cio.js loaded', async () => {
+    const page = await browser.newPage();
+    await page.goto(site.url + '/refs.html');
+    await page.waitForFunction(() => (window as any)._cio.__tracklet === 1);
+    await page.evaluate(() => {
+      const w = window as any;
+      w.cio.track('after_ref_method');
+      w.cio.push(['track', 'after_ref_push']);
+      w.track('after_saved_stub');
+      w._cio.track('after_global');
+    });
+    const names = ['after_ref_method', 'after_ref_push', 'after_saved_stub', 'after_global'];
+    await collector.waitFor(() => names.every((n) => collector.messages().some((m) => m.event === n)));
+    expect(collector.messages().filter((m) => names.includes(m.event)).map((m) => m.event)).toEqual(names);
     await page.close();
   });
 });

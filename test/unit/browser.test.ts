@@ -115,6 +115,39 @@ describe('cio.js', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('keeps calls made through a reference to the stub saved before cio.js loaded', async () => {
+    pasteSnippet();
+    addScriptTag({ 'data-auto-track-page': 'false' });
+    const cio = w._cio; // as in `window.cio = window._cio`
+    const track = w._cio.track; // as in `window.track = _cio.track`
+    track('before_load');
+    await loadCioJs();
+    vi.advanceTimersByTime(100);
+    cio.track('after_ref_method');
+    cio.push(['track', 'after_ref_push']);
+    track('after_saved_stub');
+    w._cio.track('after_global');
+    await w._cio.flush();
+    expect(s.sent().map((m: any) => [m.event, m.timestamp])).toEqual([
+      ['before_load', '2026-11-29T10:00:00.000Z'],
+      ['after_ref_method', '2026-11-29T10:00:00.100Z'],
+      ['after_ref_push', '2026-11-29T10:00:00.100Z'],
+      ['after_saved_stub', '2026-11-29T10:00:00.100Z'],
+      ['after_global', '2026-11-29T10:00:00.100Z'],
+    ]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('still takes over when the old queue cannot be changed (a frozen array)', async () => {
+    addScriptTag({ 'data-auto-track-page': 'false' });
+    w._cio = Object.freeze([['track', 'queued']]);
+    await loadCioJs();
+    expect(w._cio.__tracklet).toBe(1);
+    w._cio.track('after');
+    await w._cio.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['queued', 'after']);
+  });
+
   it('is harmless when loaded twice: one API, one page view', async () => {
     pasteSnippet();
     addScriptTag();
