@@ -8,6 +8,8 @@ export interface Storage {
   get(key: string, alsoCookie?: boolean): string | null;
   /** Write (null deletes) to localStorage and, with `alsoCookie`, a first-party cookie. */
   set(key: string, value: string | null, alsoCookie?: boolean): void;
+  /** The cookie alone (null when absent or unreadable). */
+  cookie(key: string): string | null;
   /** Keys in localStorage that start with `prefix`. */
   keys(prefix: string): string[];
   /** Turn writes to the browser on (writing what memory holds) or off. */
@@ -37,7 +39,7 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
   };
 
   const setCookie = (key: string, value: string | null, domain: string) =>
-    (w.document.cookie = `${key}=${encodeURIComponent(value || '')};path=/;max-age=${value == null ? 0 : COOKIE_MAX_AGE_S};SameSite=Lax${protocol == 'https:' ? ';Secure' : ''}${domain && ';domain=' + domain}`);
+    (w.document.cookie = `${key}=${encodeURIComponent(value || '')};path=/;max-age=${value == null ? -1 : COOKIE_MAX_AGE_S};SameSite=Lax${protocol == 'https:' ? ';Secure' : ''}${domain && ';domain=' + domain}`);
   // Parent domains from the shortest ("co.uk", "0.1") up, then host-only ('').
   const labels = hostname.split('.');
   const domains = labels.map((_, i) => labels.slice(~i - 1).join('.')).slice(0, -1).concat('');
@@ -90,6 +92,7 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
       memory[key] = value;
       if (isPersisting) writeBrowser(key, value);
     },
+    cookie: readCookie,
     keys(prefix) {
       try {
         return Object.keys(ls()).filter((k) => k.startsWith(prefix));

@@ -79,6 +79,9 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   store.persist(consent == 'granted');
 
   const identity = createIdentity(store, io.randomId);
+  // Refused before (or by a signal): the ids found are a leftover, from another subdomain's
+  // localStorage for instance. A later consent(true) starts as a new, anonymous visitor.
+  if (consent == 'denied') identity.reset();
   const outbox = createOutbox(
     c,
     io,

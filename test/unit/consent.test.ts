@@ -76,6 +76,20 @@ describe('consent(false)', () => {
     expect(cookieNames(s)).toEqual(['_cio_optout']);
   });
 
+  it("starts a later page's consent(true) as a new, anonymous visitor, whatever ids that origin still kept", async () => {
+    // Refused on another subdomain: the shared cookies are gone, this origin's localStorage is not.
+    s.win.localStorage.setItem('_cioanonid', 'before-refusal');
+    s.win.localStorage.setItem('_cioid', 'alice');
+    s.win.document.cookie = '_cio_optout=1;path=/';
+    const cio = await s.open();
+    cio.consent(true);
+    cio.track('back');
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.event, m.userId, m.anonymousId == 'before-refusal'])).toEqual([['back', undefined, false]]);
+    expect(s.win.localStorage.getItem('_cioid')).toBeNull();
+  });
+
   it('is undone by consent(true), which removes _cio_optout', async () => {
     const cio = await s.open();
     cio.consent(false);

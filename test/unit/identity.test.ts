@@ -60,6 +60,19 @@ describe('identity', () => {
     expect(s.win.localStorage.getItem('_cioid')).toBe('u-9');
   });
 
+  it("takes the ids from the site's cookies over this origin's localStorage: a logout on another subdomain stays a logout", async () => {
+    // This subdomain's copy from before; the shared cookies were since rotated by reset() on another one.
+    s.win.localStorage.setItem('_cioanonid', 'before-logout');
+    s.win.localStorage.setItem('_cioid', 'alice');
+    s.win.document.cookie = '_cioanonid=after-logout;path=/';
+    const cio = await s.open();
+    cio.track('x');
+    await cio.flush();
+    expect(who(s.sent()[0])).toEqual({ anonymousId: 'after-logout', userId: undefined });
+    expect(s.win.localStorage.getItem('_cioanonid')).toBe('after-logout');
+    expect(s.win.localStorage.getItem('_cioid')).toBeNull();
+  });
+
   it('reuses the anonymous id from localStorage alone, and writes it back to the cookie', async () => {
     s.win.localStorage.setItem('_cioanonid', 'from-storage');
     const cio = await s.open();
