@@ -11,7 +11,8 @@ const BUDGET = {
   // 5,900 until stop 9, raised for the fixes of a logout that did not stick (cookie domain probe,
   // cookies first for the ids): 5,889 -> ~5,960 B.
   cioBrotliBytes: 6_000,
-  entryBrotliBytes: 8_000,
+  // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified).
+  entryBrotliBytes: 8_200,
 };
 
 describe('size budgets', () => {
