@@ -295,6 +295,9 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     }
   };
   if (consent == 'granted') start();
+  // A refusal in another open tab of this origin applies here at once (a `storage` event); the
+  // open tabs of other subdomains see it at their next load, through the cookie.
+  w!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
 
   const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);

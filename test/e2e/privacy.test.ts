@@ -151,6 +151,26 @@ describe('consent(false)', () => {
   });
 });
 
+describe('consent(false) with two tabs open', () => {
+  it('stops the other tab of the origin at once: nothing it tracks afterwards is sent', async () => {
+    const context = await browser.newContext();
+    const url = page('/two-tabs.html', 'two-tabs-1');
+    const a = await open(context, url + '?tab=a');
+    const b = await open(context, url + '?tab=b');
+    // Listens after cio.js (loaded by now): when it hears of the refusal, the library has too.
+    await b.p.evaluate(() => addEventListener('storage', (e) => ((window as any).__heard ||= e.key == '_cio_optout')));
+    await a.p.evaluate(() => (window as any)._cio.consent(false));
+    await b.p.waitForFunction(() => (window as any).__heard);
+    await b.p.evaluate(() => ((window as any)._cio.identify('bob'), (window as any)._cio.track('after_refusal'), (window as any)._cio.flush()));
+    await b.p.close({ runBeforeUnload: true }); // a page hide, which would beacon anything left
+    await sleep(1500);
+    expect(messagesFor('two-tabs-1').filter((m) => m.event == 'after_refusal' || m.type == 'identify')).toEqual([]);
+    expect((await context.cookies()).map((c) => c.name)).toEqual(['_cio_optout']);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('logout', () => {
   // On 127.0.0.1 (as on "co.uk"), the first candidate cookie domain ("0.1") is refused. A second
   // page load used to read the cookie the first had left, take "0.1" for the domain, and send

@@ -76,6 +76,21 @@ describe('consent(false)', () => {
     expect(cookieNames(s)).toEqual(['_cio_optout']);
   });
 
+  it('applies at once in the other open tabs of the origin (the storage event of the refusing tab)', async () => {
+    const cio = await s.open();
+    cio.track('before');
+    await settle();
+    // Another tab refused: the browser tells this one that _cio_optout was written.
+    s.win.localStorage.setItem('_cio_optout', '1');
+    s.win.dispatchEvent(new s.win.StorageEvent('storage', { key: '_cio_optout', newValue: '1' }));
+    cio.identify('bob');
+    cio.track('after');
+    await cio.flush();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.requests).toHaveLength(0); // not even what this tab had queued before the refusal
+    expect(storageKeys(s)).toEqual(['_cio_optout']);
+  });
+
   it("starts a later page's consent(true) as a new, anonymous visitor, whatever ids that origin still kept", async () => {
     // Refused on another subdomain: the shared cookies are gone, this origin's localStorage is not.
     s.win.localStorage.setItem('_cioanonid', 'before-refusal');
