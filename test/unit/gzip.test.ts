@@ -3,6 +3,7 @@
 // a page hide cannot wait for a stream. A collector that cannot read gzip gets plain JSON.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BATCH_URL, deferred, gunzip, setup, settle, type Setup } from './harness';
+import type { Tracker } from '../../src/index';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -10,6 +11,23 @@ afterEach(() => vi.useRealTimers());
 
 /** Node's CompressionStream, as the browser default does it. */
 const gzip = vi.fn((body: string) => new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+
+/**
+ * Tracks `events` and flushes with a gzip that waits: `meanwhile` runs while the body is being
+ * compressed, then the compression ends and the flush settles.
+ */
+async function whileCompressing(events: string[], meanwhile: (cio: Tracker) => void) {
+  const gate = deferred();
+  const cio = await s.open({}, { gzip: (body: string) => gate.promise.then(() => gzip(body)) });
+  for (const name of events) cio.track(name);
+  const flushed = cio.flush();
+  await settle();
+  meanwhile(cio);
+  gate.resolve(200);
+  await flushed;
+  await settle();
+  return cio;
+}
 
 describe('gzip bodies', () => {
   it('sends gzip to ?encoding=gzip as text/plain, with the same JSON inside', async () => {
@@ -69,15 +87,7 @@ describe('gzip bodies', () => {
   });
 
   it('hands a batch to a plain beacon, and never fetches it, when the page hides while it is compressed', async () => {
-    const slow = deferred();
-    const cio = await s.open({}, { gzip: (body: string) => slow.promise.then(() => gzip(body)) });
-    cio.track('a');
-    const flushed = cio.flush();
-    await settle();
-    s.hide();
-    slow.resolve(200);
-    await flushed;
-    await settle();
+    await whileCompressing(['a'], () => s.hide());
     expect(s.requests).toHaveLength(0);
     const bodies = await s.beaconBodies();
     expect(bodies.map((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual([['a']]);
@@ -85,41 +95,19 @@ describe('gzip bodies', () => {
 });
 
 describe('gzip and what happens while a body is compressed', () => {
-  /** A gzip that waits for the test to let it finish. */
-  const held = () => {
-    const gate = deferred();
-    return { gate, gzip: (body: string) => gate.promise.then(() => gzip(body)) };
-  };
-
   it('sends nothing when consent is refused while the body is compressed', async () => {
-    const { gate, gzip: slow } = held();
-    const cio = await s.open({}, { gzip: slow });
-    cio.track('a');
-    const flushed = cio.flush();
-    await settle();
-    cio.consent(false);
-    gate.resolve(200);
-    await flushed;
-    await settle();
+    await whileCompressing(['a'], (cio) => cio.consent(false));
     expect(s.requests).toHaveLength(0);
     expect(s.outboxes()).toEqual({});
   });
 
   it('puts back to waiting, and sends when visible, what a refused beacon left of a batch being compressed', async () => {
-    const { gate, gzip: slow } = held();
-    const cio = await s.open({}, { gzip: slow });
     // The browser refuses the first beacon, takes the second, refuses the rest (a quota that
     // other scripts of the page spent): e0..e2 refused, e0 alone taken, e1 refused and sent by
     // the last-try fetch; e2 was left over.
     let calls = 0;
     s.sendBeacon.mockImplementation((url: string, blob: any) => ++calls == 2 && (s.beacons.push({ url, blob }), true));
-    for (let i = 0; i < 3; i++) cio.track('e' + i);
-    const flushed = cio.flush();
-    await settle();
-    s.hide();
-    gate.resolve(200);
-    await flushed;
-    await settle();
+    const cio = await whileCompressing(['e0', 'e1', 'e2'], () => s.hide());
     s.show();
     await cio.flush();
     const sentBy = (await s.beaconBodies()).flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
