@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const plugins = () => [
   replace({ preventAssignment: true, values: { __VERSION__: JSON.stringify(version) } }),
-  typescript({ tsconfig: './tsconfig.json', compilerOptions: { noEmit: false, declaration: false }, include: ['src/**/*.ts'] }),
+  typescript({
+    tsconfig: './tsconfig.json',
+    compilerOptions: { noEmit: false, declaration: false },
+    include: ['src/**/*.ts'],
+  }),
 ];
 
 const readable = terser({ ecma: 2020, compress: false, mangle: false, format: { beautify: true, comments: false } });
@@ -20,7 +24,14 @@ export default [
     output: {
       file: 'dist/cio.js',
       format: 'iife',
-      plugins: [terser({ ecma: 2020, toplevel: true, compress: { passes: 3, unsafe_arrows: true }, format: { comments: false } })],
+      plugins: [
+        terser({
+          ecma: 2020,
+          toplevel: true,
+          compress: { passes: 3, unsafe_arrows: true },
+          format: { comments: false },
+        }),
+      ],
     },
     plugins: plugins(),
   },

@@ -17,7 +17,12 @@ export const compressedSizes = (buf) => ({
   }).length,
 });
 
-const sum = (list) => list.reduce((a, s) => ({ min: a.min + s.min, gzip: a.gzip + s.gzip, brotli: a.brotli + s.brotli }), { min: 0, gzip: 0, brotli: 0 });
+const sum = (list) =>
+  list.reduce((a, s) => ({ min: a.min + s.min, gzip: a.gzip + s.gzip, brotli: a.brotli + s.brotli }), {
+    min: 0,
+    gzip: 0,
+    brotli: 0,
+  });
 
 /** Bundles one peer into dist/<id>/; returns { files, sizes } with sizes summed over all chunks. */
 export async function bundlePeer(id) {

@@ -8,7 +8,8 @@ const LABEL_PX = 110;
 const PANEL_PX = 330;
 const GAP_PX = 60;
 
-const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const escape = (s) =>
+  String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function panel({ x, title, rows, value, scale, format }) {
   const parts = [`<text x="${x}" y="${TOP_PX - 24}" class="title">${escape(title)}</text>`];
@@ -34,7 +35,10 @@ export function chart(rows) {
   const logMin = Math.log10(Math.min(0.5, ...costs));
   const logMax = Math.log10(Math.max(...costs) * 1.5);
   const labels = rows
-    .map((r, i) => `<text x="${LABEL_PX - 10}" y="${TOP_PX + i * ROW_PX + ROW_PX - 13}" class="label${r.sdk.id == TRACKLET ? ' strong' : ''}">${escape(r.sdk.name)}</text>`)
+    .map(
+      (r, i) =>
+        `<text x="${LABEL_PX - 10}" y="${TOP_PX + i * ROW_PX + ROW_PX - 13}" class="label${r.sdk.id == TRACKLET ? ' strong' : ''}">${escape(r.sdk.name)}</text>`,
+    )
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">
 <style>

@@ -5,7 +5,11 @@ import { AFTER_LOOP_MS, CALLS_PER_SAMPLE, CALLS_PER_TASK, LOOP_CALLS, UNLOAD_CAL
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const markdownTable = (header, body) =>
-  [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 /** docs/benchmarks.md from the summary, the table's header and rows, the ratios and targets. */
 export function markdown(s, header, body, ratios, targets) {
@@ -92,5 +96,12 @@ ${peers.map((r) => `| ${r.sdk.name} | ${r.sdk.pkg ? `\`${r.sdk.pkg}@${r.version}
 - ${s.machine}
 - ${s.tools}
 - \`node run.mjs\` took ${Math.round(s.elapsedS)} s (bundling, ${s.loopRuns} loop run(s) and ${s.runs} unload run(s) per SDK, report).
-${s.pageErrors.length ? `\nPage errors seen: ${s.pageErrors.map((e) => `\`${e}\``).join('; ')}\n` : ''}${s.rows.some((r) => r.errors.length) ? `\nFailed scenarios: ${s.rows.filter((r) => r.errors.length).map((r) => `${r.sdk.name}: ${r.errors.join('; ')}`).join(' / ')}\n` : ''}`;
+${s.pageErrors.length ? `\nPage errors seen: ${s.pageErrors.map((e) => `\`${e}\``).join('; ')}\n` : ''}${
+    s.rows.some((r) => r.errors.length)
+      ? `\nFailed scenarios: ${s.rows
+          .filter((r) => r.errors.length)
+          .map((r) => `${r.sdk.name}: ${r.errors.join('; ')}`)
+          .join(' / ')}\n`
+      : ''
+  }`;
 }

@@ -30,7 +30,10 @@ export function markersOf(request) {
   }
   // Search the layers in order and keep the first that holds markers: that is how the SDK
   // encodes its events, reported in docs/benchmarks.md.
-  const layers = [['plain', raw], ['URL-encoded', unescaped]];
+  const layers = [
+    ['plain', raw],
+    ['URL-encoded', unescaped],
+  ];
   for (const text of [raw, unescaped]) {
     const tokens = [...text.matchAll(BASE64_TOKEN)].map(([token]) => Buffer.from(token, 'base64').toString('latin1'));
     layers.push(['base64', tokens.join('\n')]);

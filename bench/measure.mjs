@@ -29,7 +29,12 @@ async function openPage(browser, sdk, env) {
   const scripts = [];
   page.on('response', (response) => {
     if (response.request().resourceType() != 'script') return;
-    scripts.push(response.body().then((body) => ({ url: response.url(), body }), () => null));
+    scripts.push(
+      response.body().then(
+        (body) => ({ url: response.url(), body }),
+        () => null,
+      ),
+    );
   });
   page.on('requestfailed', (request) => {
     if (!isLocal(request.url())) env.blocked.add(`${sdk.id}: ${new URL(request.url()).host}`);
@@ -58,18 +63,20 @@ export async function measureLoop(browser, sdk, env, { timingOnly = false } = {}
   // track()'s own time leaves out for an SDK that defers it.
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
-  const taskSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name == 'TaskDuration').value;
+  const taskSeconds = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name == 'TaskDuration').value;
   const tasksBefore = await taskSeconds();
   const loop = await page.evaluate(
     async ({ runId, count, perSample }) => {
       const props = [];
       for (let i = 0; i < count; i++) props.push({ plan: 'pro', price: 19.5, n: i, m: 'bm' + runId + 'q' + i + 'z' });
       // Each sample runs in its own task, as calls from event handlers would.
-      const nextTask = () => new Promise((resolve) => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => resolve();
-        channel.port2.postMessage(0);
-      });
+      const nextTask = () =>
+        new Promise((resolve) => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => resolve();
+          channel.port2.postMessage(0);
+        });
       const perCallMs = [];
       const start = performance.now();
       for (let i = 0; i < count; i += perSample) {
@@ -83,7 +90,10 @@ export async function measureLoop(browser, sdk, env, { timingOnly = false } = {}
     { runId, count: LOOP_CALLS, perSample: timingOnly ? CALLS_PER_SAMPLE : CALLS_PER_TASK },
   );
   const sorted = [...loop.perCallMs].sort((a, b) => a - b);
-  const cost = { trackMedianUs: 1000 * sorted[Math.floor(sorted.length / 2)], trackP95Us: 1000 * sorted[Math.floor(sorted.length * 0.95)] };
+  const cost = {
+    trackMedianUs: 1000 * sorted[Math.floor(sorted.length / 2)],
+    trackP95Us: 1000 * sorted[Math.floor(sorted.length * 0.95)],
+  };
   if (timingOnly) {
     await context.close();
     return cost;
@@ -116,10 +126,19 @@ export async function measureLoop(browser, sdk, env, { timingOnly = false } = {}
     longTaskCount: longTasks.length,
     longTaskMs: longTasks.reduce((sum, [, duration]) => sum + duration, 0),
     requests: carrying.length,
-    otherRequests: windowRequests.filter((r) => !carrying.some((c) => c.request == r)).map((r) => `${r.method} ${r.path}`),
+    otherRequests: windowRequests
+      .filter((r) => !carrying.some((c) => c.request == r))
+      .map((r) => `${r.method} ${r.path}`),
     bodyBytes: carrying.reduce((sum, c) => sum + c.request.body.length, 0),
     delivered,
-    bodyFormats: [...new Set(carrying.map((c) => `${c.request.method} ${c.request.path} ${c.request.contentType.split(';')[0] || '(no type)'}, ${encodingOf(c.request)}`))],
+    bodyFormats: [
+      ...new Set(
+        carrying.map(
+          (c) =>
+            `${c.request.method} ${c.request.path} ${c.request.contentType.split(';')[0] || '(no type)'}, ${encodingOf(c.request)}`,
+        ),
+      ),
+    ],
     maxEventsPerRequest: Math.max(0, ...carrying.map((c) => c.events)),
     jsFiles: scriptBodies.length,
     jsBytes: scriptBodies.reduce((sum, s) => sum + s.body.length, 0),
@@ -138,7 +157,8 @@ export async function startUnload(browser, sdk, env, how) {
   await sleep(IDLE_BEFORE_CALLS_MS);
   const runId = nextRunId();
   const calls = ({ runId, count, away }) => {
-    for (let i = 0; i < count; i++) window.__track('bench_event', { plan: 'pro', price: 19.5, n: i, m: 'bm' + runId + 'q' + i + 'z' });
+    for (let i = 0; i < count; i++)
+      window.__track('bench_event', { plan: 'pro', price: 19.5, n: i, m: 'bm' + runId + 'q' + i + 'z' });
     if (away) location.href = away;
   };
   const away = how == 'navigate' ? env.sink.otherOrigin + '/bye' : null;

@@ -42,9 +42,11 @@ export function buildPages(sdks, sinkOrigin) {
   const pages = new Map();
   for (const sdk of sdks) {
     const tags =
-      sdk.id == TRACKLET ? trackletTags(sinkOrigin)
-      : sdk.id == NONE ? '<script>window.__track = function () {}; window.__ready();</script>'
-      : `<script type="module" src="/b/${sdk.id}/main.js"></script>`;
+      sdk.id == TRACKLET
+        ? trackletTags(sinkOrigin)
+        : sdk.id == NONE
+          ? '<script>window.__track = function () {}; window.__ready();</script>'
+          : `<script type="module" src="/b/${sdk.id}/main.js"></script>`;
     pages.set(`/${sdk.id}.html`, head(sinkOrigin) + '\n' + tags + '\n' + body);
   }
   return pages;

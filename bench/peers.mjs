@@ -22,7 +22,8 @@ export const sdks = [
     pkg: '@segment/analytics-next',
     isFullFeatured: true,
     ready: 'promise from `AnalyticsBrowser.load`',
-    setup: '`AnalyticsBrowser.load` with `cdnSettings` (no CDN fetch), Segment.io `apiHost` on the sink; default delivery',
+    setup:
+      '`AnalyticsBrowser.load` with `cdnSettings` (no CDN fetch), Segment.io `apiHost` on the sink; default delivery',
   },
   {
     id: 'customerio',
@@ -38,7 +39,8 @@ export const sdks = [
     pkg: 'posthog-js',
     isFullFeatured: true,
     ready: '`loaded` callback of `init`',
-    setup: '`api_host` on the sink (its remote config and extension scripts come from there), flags, surveys and recording off; defaults otherwise, so its client-side rate limit applies: past a burst it drops events and sends `$$client_ingestion_warning` events instead',
+    setup:
+      '`api_host` on the sink (its remote config and extension scripts come from there), flags, surveys and recording off; defaults otherwise, so its client-side rate limit applies: past a burst it drops events and sends `$$client_ingestion_warning` events instead',
   },
   {
     id: 'rudderstack',
@@ -46,7 +48,8 @@ export const sdks = [
     pkg: '@rudderstack/analytics-js',
     isFullFeatured: true,
     ready: '`rudderanalytics.ready()` callback',
-    setup: '`/bundled` export (the default export fetches plugins from a CDN), `configUrl` on the sink answering a minimal source config',
+    setup:
+      '`/bundled` export (the default export fetches plugins from a CDN), `configUrl` on the sink answering a minimal source config',
   },
   {
     id: 'amplitude',

@@ -13,7 +13,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.join(here, '..');
 const require = createRequire(import.meta.url);
 const versionOf = (pkg) => require(`${pkg}/package.json`).version;
-const ownVersion = (pkg) => JSON.parse(fs.readFileSync(path.join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const ownVersion = (pkg) =>
+  JSON.parse(fs.readFileSync(path.join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 
 const BUDGET_BROTLI_BYTES = 3072;
 const MIN_TRACK_RATIO = 20;
@@ -38,7 +39,12 @@ export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVe
     const of = (key) => median(loops.map((l) => l[key]));
     return {
       sdk,
-      version: sdk.id == TRACKLET ? `${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}` : sdk.pkg ? ownVersion(sdk.pkg) : '',
+      version:
+        sdk.id == TRACKLET
+          ? `${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}`
+          : sdk.pkg
+            ? ownVersion(sdk.pkg)
+            : '',
       size: sizes[sdk.id],
       runs: loops.length,
       isIsolated: loops.every((l) => l.isIsolated),
@@ -77,21 +83,49 @@ export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVe
   };
 }
 
-const HEADER = ['SDK', 'version', 'brotli KB', 'gzip KB', 'min KB', 'JS fetched KB (files)', 'ready ms', 'track() µs median', 'track() µs p95',
-  'main thread µs/event', 'long tasks (ms)', 'requests', 'body B/event', 'events/request', `delivered of ${int(LOOP_CALLS)}`, 'navigate away', 'tab close'];
+const HEADER = [
+  'SDK',
+  'version',
+  'brotli KB',
+  'gzip KB',
+  'min KB',
+  'JS fetched KB (files)',
+  'ready ms',
+  'track() µs median',
+  'track() µs p95',
+  'main thread µs/event',
+  'long tasks (ms)',
+  'requests',
+  'body B/event',
+  'events/request',
+  `delivered of ${int(LOOP_CALLS)}`,
+  'navigate away',
+  'tab close',
+];
 
 function tableRows(rows) {
   return rows.map((r) => [
-    r.sdk.name, r.version,
-    kb(r.size?.brotli), kb(r.size?.gzip), kb(r.size?.min),
+    r.sdk.name,
+    r.version,
+    kb(r.size?.brotli),
+    kb(r.size?.gzip),
+    kb(r.size?.min),
     r.sdk.id == NONE ? '–' : `${kb(r.jsBytes)} (${int(r.jsFiles)})`,
     r.sdk.id == NONE ? '–' : int(r.readyMs),
-    us(r.trackMedianUs), us(r.trackP95Us), us(r.mainThreadUsPerEvent),
+    us(r.trackMedianUs),
+    us(r.trackP95Us),
+    us(r.mainThreadUsPerEvent),
     `${int(r.longTaskCount)} (${int(r.longTaskMs)})`,
-    ...(r.sdk.id == NONE ? ['–', '–', '–', '–', '–', '–'] : [
-      int(r.requests), int(r.bytesPerEvent), r.eventsPerRequest >= 10 ? int(r.eventsPerRequest) : (r.eventsPerRequest || 0).toFixed(1),
-      int(r.delivered), pct(r.navigate), pct(r.close),
-    ]),
+    ...(r.sdk.id == NONE
+      ? ['–', '–', '–', '–', '–', '–']
+      : [
+          int(r.requests),
+          int(r.bytesPerEvent),
+          r.eventsPerRequest >= 10 ? int(r.eventsPerRequest) : (r.eventsPerRequest || 0).toFixed(1),
+          int(r.delivered),
+          pct(r.navigate),
+          pct(r.close),
+        ]),
   ]);
 }
 
@@ -105,14 +139,21 @@ function headlines(rows) {
   const t = rows.find((r) => r.sdk.id == TRACKLET);
   const peers = rows.filter((r) => r.sdk.id != TRACKLET && r.sdk.id != NONE);
   if (!t) return { ratios: ['tracklet was not measured (no dist/cio.js)'], targets: [] };
-  const ratios = peers.map((p) => `${p.sdk.name} ships ${times(p.size.brotli / t.size.brotli)} tracklet's brotli bytes (${int(p.size.brotli)} B vs ${int(t.size.brotli)} B)`);
+  const ratios = peers.map(
+    (p) =>
+      `${p.sdk.name} ships ${times(p.size.brotli / t.size.brotli)} tracklet's brotli bytes (${int(p.size.brotli)} B vs ${int(t.size.brotli)} B)`,
+  );
   const full = peers.filter((p) => p.sdk.isFullFeatured && Number.isFinite(p.trackMedianUs));
   const fastest = full.reduce((a, b) => (b.trackMedianUs < a.trackMedianUs ? b : a));
   const trackRatio = fastest.trackMedianUs / t.trackMedianUs;
-  ratios.push(`track(): tracklet ${us(t.trackMedianUs)} µs vs the fastest full-featured peer, ${fastest.sdk.name}, ${us(fastest.trackMedianUs)} µs: ${trackRatio >= 1 ? `${times(trackRatio)} cheaper` : `${times(1 / trackRatio)} dearer`}`);
+  ratios.push(
+    `track(): tracklet ${us(t.trackMedianUs)} µs vs the fastest full-featured peer, ${fastest.sdk.name}, ${us(fastest.trackMedianUs)} µs: ${trackRatio >= 1 ? `${times(trackRatio)} cheaper` : `${times(1 / trackRatio)} dearer`}`,
+  );
   const leanest = full.reduce((a, b) => (b.mainThreadUsPerEvent < a.mainThreadUsPerEvent ? b : a));
   const threadRatio = leanest.mainThreadUsPerEvent / t.mainThreadUsPerEvent;
-  ratios.push(`all main-thread work per event: tracklet ${us(t.mainThreadUsPerEvent)} µs vs the leanest full-featured peer, ${leanest.sdk.name}, ${us(leanest.mainThreadUsPerEvent)} µs: ${threadRatio >= 1 ? `${times(threadRatio)} less` : `${times(1 / threadRatio)} more`}`);
+  ratios.push(
+    `all main-thread work per event: tracklet ${us(t.mainThreadUsPerEvent)} µs vs the leanest full-featured peer, ${leanest.sdk.name}, ${us(leanest.mainThreadUsPerEvent)} µs: ${threadRatio >= 1 ? `${times(threadRatio)} less` : `${times(1 / threadRatio)} more`}`,
+  );
   const least = (list) => list.reduce((a, b) => (b.bytesPerEvent < a.bytesPerEvent ? b : a));
   const leastBytes = least(peers.filter((p) => p.delivered > 0));
   const leastComplete = least(peers.filter((p) => p.delivered == LOOP_CALLS));
@@ -136,7 +177,8 @@ export function writeReport(summary) {
   console.log('\n' + plainTable(HEADER, body) + '\n');
   console.log('Headline ratios:\n' + ratios.map((l) => '  ' + l).join('\n'));
   if (targets.length) console.log('tracklet vs the targets of issue 6:\n' + targets.map((l) => '  ' + l).join('\n'));
-  for (const r of rows) if (r.errors.length) console.log(`${r.sdk.name}: ${r.errors.length} failed scenario(s): ${r.errors[0]}`);
+  for (const r of rows)
+    if (r.errors.length) console.log(`${r.sdk.name}: ${r.errors.length} failed scenario(s): ${r.errors[0]}`);
   if (summary.blocked.length) console.log('requests to other hosts (blocked): ' + summary.blocked.join(', '));
   // A --quick run is for development: its report goes to bench/dist/, never over the real one.
   const dir = summary.isQuick ? path.join(here, 'dist') : path.join(root, 'docs');

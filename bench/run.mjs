@@ -25,13 +25,16 @@ const UNLOAD_SETTLE_MS = 3000;
 const startedAt = Date.now();
 const log = (line) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
-const hasTracklet = fs.existsSync(path.join(trackletDist, 'cio.js')) && fs.existsSync(path.join(trackletDist, 'snippet.html'));
-if (!hasTracklet) log('dist/cio.js or dist/snippet.html is missing: run `npm run build` at the root; measuring the peers only');
+const hasTracklet =
+  fs.existsSync(path.join(trackletDist, 'cio.js')) && fs.existsSync(path.join(trackletDist, 'snippet.html'));
+if (!hasTracklet)
+  log('dist/cio.js or dist/snippet.html is missing: run `npm run build` at the root; measuring the peers only');
 const measured = sdks.filter((sdk) => sdk.id != TRACKLET || hasTracklet);
 
 const sizes = {};
 for (const sdk of measured) {
-  if (sdk.id == TRACKLET) sizes[sdk.id] = { files: 1, ...compressedSizes(fs.readFileSync(path.join(trackletDist, 'cio.js'))) };
+  if (sdk.id == TRACKLET)
+    sizes[sdk.id] = { files: 1, ...compressedSizes(fs.readFileSync(path.join(trackletDist, 'cio.js'))) };
   else if (sdk.pkg) {
     const { files, sizes: s } = await bundlePeer(sdk.id);
     sizes[sdk.id] = { files: files.length, ...s };
@@ -42,13 +45,22 @@ log(`bundled ${Object.keys(sizes).length - (hasTracklet ? 1 : 0)} peers with esb
 const sink = await startSink();
 const site = await startSite({
   pages: buildPages(measured, sink.origin),
-  files: [['/b/', distDir + path.sep], ['/tracklet/', trackletDist + path.sep]],
+  files: [
+    ['/b/', distDir + path.sep],
+    ['/tracklet/', trackletDist + path.sep],
+  ],
 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
     // PostHog drops everything from a browser that says it is automated.
     '--disable-blink-features=AutomationControlled',
     // Nothing leaves the machine: any other host fails to resolve, and the bench reports it.
@@ -105,4 +117,6 @@ try {
 const summary = summarize({ sdks: measured, sizes, results, env, runs, loopRuns, browserVersion, isQuick });
 summary.elapsedS = (Date.now() - startedAt) / 1000;
 const dir = writeReport(summary);
-log(`wrote ${path.relative(process.cwd(), dir) || '.'}/benchmarks.md and benchmarks.svg (${summary.elapsedS.toFixed(0)} s in all)`);
+log(
+  `wrote ${path.relative(process.cwd(), dir) || '.'}/benchmarks.md and benchmarks.svg (${summary.elapsedS.toFixed(0)} s in all)`,
+);

@@ -74,7 +74,15 @@ export async function startSink() {
     req.on('data', (c) => chunks.push(c));
     const url = new URL(req.url, 'http://x');
     const record = (isComplete) =>
-      requests.push({ at: Date.now(), method: req.method, path: url.pathname, search: url.search, contentType: req.headers['content-type'] || '', body: Buffer.concat(chunks), isComplete });
+      requests.push({
+        at: Date.now(),
+        method: req.method,
+        path: url.pathname,
+        search: url.search,
+        contentType: req.headers['content-type'] || '',
+        body: Buffer.concat(chunks),
+        isComplete,
+      });
     // A page that unloads mid-upload: keep what arrived, flagged incomplete.
     req.on('error', () => record(false));
     req.on('end', () => {

@@ -18,13 +18,23 @@ const daysAgo = (/** @type {number} */ days) => nowSeconds - days * DAY_SECONDS;
 
 /** Orders from an old system: who bought what, how many days ago. */
 const HISTORY = [
-  { userId: 'backfill-ann', email: 'ann@example.com', orders: [{ sku: 'TEA-SEN', days: 3 }, { sku: 'TEA-ASM', days: 12 }] },
+  {
+    userId: 'backfill-ann',
+    email: 'ann@example.com',
+    orders: [
+      { sku: 'TEA-SEN', days: 3 },
+      { sku: 'TEA-ASM', days: 12 },
+    ],
+  },
   { userId: 'backfill-bo', email: 'bo@example.com', orders: [{ sku: 'TEA-OOL', days: 20 }] },
   { userId: 'backfill-cy', email: 'cy@example.com', orders: [{ sku: 'TEA-ASM', days: 45 }] },
 ];
 
 const window = new Window({ url: `${endpoint}/backfill` });
-const tracker = createTracker({ siteId, endpoint, autoTrackPage: false }, { window: /** @type {any} */ (window), fetch: globalThis.fetch });
+const tracker = createTracker(
+  { siteId, endpoint, autoTrackPage: false },
+  { window: /** @type {any} */ (window), fetch: globalThis.fetch },
+);
 let problems = 0;
 let sentCount = 0;
 tracker.on('sent', (detail) => (sentCount += detail.count));
@@ -51,6 +61,8 @@ for (const within of ['7d', '30d', '60d']) {
   const res = await fetch(`${endpoint}/api/segments?event=purchased&within=${within}`).catch(() => null);
   if (!res?.ok) break; // not the reference collector: nothing more to show
   const { people } = await res.json();
-  console.log(`  purchased within ${within}: ${people.map((/** @type {any} */ p) => `${p.userId ?? p.id} (${p.count})`).join(', ') || 'nobody'}`);
+  console.log(
+    `  purchased within ${within}: ${people.map((/** @type {any} */ p) => `${p.userId ?? p.id} (${p.count})`).join(', ') || 'nobody'}`,
+  );
 }
 process.exitCode = problems ? 1 : 0;

@@ -33,7 +33,8 @@ import type { TrackerOptions } from './types';
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
-    if (!Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push') return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
+    if (!Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push')
+      return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
     const t = (item as any).t; // the stub's call time, unless the page pushed something else
     core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
   };
@@ -46,7 +47,9 @@ import type { TrackerOptions } from './types';
     // A frozen array cannot take them; the page's calls through `_cio` still work.
     try {
       Object.assign(queue, api);
-    } catch {}
+    } catch {
+      // a frozen array: the page's calls through `_cio` still work (above)
+    }
   }
   w._cio = api;
   if (autoTrackPage) api.page();

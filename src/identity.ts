@@ -22,7 +22,8 @@ export function createIdentity(store: Storage, newId: () => string): Identity {
   // only where cookies are refused or were cleared.
   const cookieAnonymousId = store.cookie(ANONYMOUS_ID_KEY);
   let anonymousId = save(ANONYMOUS_ID_KEY, cookieAnonymousId || store.get(ANONYMOUS_ID_KEY) || newId())!;
-  let userId = save(USER_ID_KEY, cookieAnonymousId ? store.cookie(USER_ID_KEY) : store.get(USER_ID_KEY, true)) || undefined;
+  let userId =
+    save(USER_ID_KEY, cookieAnonymousId ? store.cookie(USER_ID_KEY) : store.get(USER_ID_KEY, true)) || undefined;
   return {
     anonymousId: () => anonymousId,
     userId: () => userId,

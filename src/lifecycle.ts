@@ -18,7 +18,12 @@ export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => v
  * `defer` waits for a later task: the app's own popstate listener, registered after ours, is what
  * renders the page and sets its title (a page view read at once had the previous page's title).
  */
-export function watchNavigation(w: Window, beforeChange: () => void, onNavigate: () => void, defer: (fn: () => void, ms: number) => void): void {
+export function watchNavigation(
+  w: Window,
+  beforeChange: () => void,
+  onNavigate: () => void,
+  defer: (fn: () => void, ms: number) => void,
+): void {
   const l = w.location;
   const h = w.history;
   let path = l.pathname;

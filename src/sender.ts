@@ -30,6 +30,7 @@ export interface Sender {
   isFailing(): boolean;
 }
 
+// eslint-disable-next-line max-lines-per-function -- 216 lines; split along its concerns in issue 11
 export function createSender(
   c: Config,
   io: IO,
@@ -162,11 +163,16 @@ export function createSender(
    */
   const isDue = (list: Entry[]) =>
     (!hasAsked && !!list.length) ||
-    list.length >= c.flushAt || list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes || io.now() - list[0]?.t >= c.flushIntervalMs;
+    list.length >= c.flushAt ||
+    list.reduce((n, e) => n + e.b, 0) >= c.maxBatchBytes ||
+    io.now() - list[0]?.t >= c.flushIntervalMs;
 
   /** Sends batches while there is something unsent and (unless `all`) a batch is due. */
   const drain = async (all: boolean) => {
-    for (let list; (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil && (all || isDue(list)); ) {
+    for (
+      let list;
+      (list = unsent()).length && canSend() && isOnline() && io.now() >= blockedUntil && (all || isDue(list));
+    ) {
       if (!(await sendOne(pick(list, c.maxBatchBytes)))) break;
     }
   };
@@ -183,7 +189,10 @@ export function createSender(
         draining = undefined;
         const left = unsent();
         if (left.length && !timer && canSend() && isOnline())
-          later(Math.max(blockedUntil - io.now(), isDue(left) ? 0 : c.flushIntervalMs - io.now() + left[0].t), blockedUntil > io.now());
+          later(
+            Math.max(blockedUntil - io.now(), isDue(left) ? 0 : c.flushIntervalMs - io.now() + left[0].t),
+            blockedUntil > io.now(),
+          );
       }));
   };
   const flushDue = () => void start(false);

@@ -7,11 +7,13 @@
   methods = 'identify track page reset flush consent on off load sidentify'.split(' ');
   for (i = 0; i < methods.length; i++) {
     (function (method) {
-      cio[method] = cio[method] || function () {
-        var call = [method].concat([].slice.call(arguments));
-        call.t = +new Date();
-        cio.push(call);
-      };
+      cio[method] =
+        cio[method] ||
+        function () {
+          var call = [method].concat([].slice.call(arguments));
+          call.t = +new Date();
+          cio.push(call);
+        };
     })(methods[i]);
   }
   script = d.createElement('script');

@@ -42,7 +42,10 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
     (w.document.cookie = `${key}=${encodeURIComponent(value || '')};path=/;max-age=${value == null ? -1 : COOKIE_MAX_AGE_S};SameSite=Lax${protocol == 'https:' ? ';Secure' : ''}${domain && ';domain=' + domain}`);
   // Parent domains from the shortest ("co.uk", "0.1") up, then host-only ('').
   const labels = hostname.split('.');
-  const domains = labels.map((_, i) => labels.slice(~i - 1).join('.')).slice(0, -1).concat('');
+  const domains = labels
+    .map((_, i) => labels.slice(~i - 1).join('.'))
+    .slice(0, -1)
+    .concat('');
 
   // Sets the cookie on the registrable domain: the shortest parent domain the browser accepts
   // (it refuses public suffixes such as "co.uk"), so every subdomain shares the visitor's id.

@@ -35,16 +35,26 @@ export interface Core<E extends EventMap> {
   log: Log;
 }
 
+// eslint-disable-next-line max-lines-per-function -- 269 lines; split along its concerns in issue 11
 export function createCore<E extends EventMap>(options: TrackerOptions, overrides: Partial<IO> = {}): Core<E> {
   const w = overrides.window ?? (typeof window == 'object' ? window : undefined);
   const log = createLog(!!options?.debug, overrides.console ?? console);
-  const problem = !w?.document ? 'ignored outside a browser' : typeof options?.siteId == 'string' && options.siteId ? '' : 'siteId is required; calls are ignored';
+  const problem = !w?.document
+    ? 'ignored outside a browser'
+    : typeof options?.siteId == 'string' && options.siteId
+      ? ''
+      : 'siteId is required; calls are ignored';
   const api: any = {};
   let callTime: number | undefined;
-  const core = { api, log, at: (time: number | undefined, fn: () => void) => ((callTime = time), fn(), (callTime = undefined)) };
+  const core = {
+    api,
+    log,
+    at: (time: number | undefined, fn: () => void) => ((callTime = time), fn(), (callTime = undefined)),
+  };
   // SSR, or no site id: a tracker that ignores calls, with one warning.
   if (problem) {
-    for (const m of METHODS) api[m] = () => (log.warnOnce('createTracker', problem), m == 'flush' ? Promise.resolve() : undefined);
+    for (const m of METHODS)
+      api[m] = () => (log.warnOnce('createTracker', problem), m == 'flush' ? Promise.resolve() : undefined);
     return core;
   }
 
@@ -74,7 +84,9 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   // Global Privacy Control or Do Not Track (when asked to respect them), or an earlier refusal,
   // turn tracking off entirely: nothing is stored, nothing is sent.
   const store = createStorage(w!, false);
-  const isSignalled = (c.respectGPC && (nav as any).globalPrivacyControl) || (c.respectDNT && (nav.doNotTrack == '1' || (w as any).doNotTrack == '1'));
+  const isSignalled =
+    (c.respectGPC && (nav as any).globalPrivacyControl) ||
+    (c.respectDNT && (nav.doNotTrack == '1' || (w as any).doNotTrack == '1'));
   let consent = isSignalled || store.get(OPT_OUT_KEY, true) ? 'denied' : c.consent == 'pending' ? 'pending' : 'granted';
   store.persist(consent == 'granted');
 
@@ -133,7 +145,8 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     pending = [];
     for (let i = 0; i < calls.length; i += SLOTS)
       try {
-        if (consent != 'denied') builders[calls[i] as Built](calls.slice(i + 1, i + 4) as Snapshot, calls[i + 4], calls[i + 5], calls[i + 6]);
+        if (consent != 'denied')
+          builders[calls[i] as Built](calls.slice(i + 1, i + 4) as Snapshot, calls[i + 4], calls[i + 5], calls[i + 6]);
       } catch (e) {
         fail(calls[i], e);
       }
@@ -146,7 +159,8 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const later = (call: Built, a: unknown, b?: unknown, d?: unknown) => {
     // Not the URL: reading location.href costs more than the rest of a call (Chromium); the
     // messages of a task are built before any history.pushState in it (see watchNavigation).
-    if (pending.push(call, callTime ?? io.now(), identity.anonymousId(), identity.userId(), a, b, d) == SLOTS) queueMicrotask(runPending);
+    if (pending.push(call, callTime ?? io.now(), identity.anonymousId(), identity.userId(), a, b, d) == SLOTS)
+      queueMicrotask(runPending);
   };
 
   const enqueue = (call: string, fields: Partial<Message>, [now, anonymousId, userId]: Snapshot, time?: number) => {
@@ -159,7 +173,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       anonymousId,
       userId,
       ...fields,
-      context: { page, userAgent: nav.userAgent, locale: nav.language, library: { name: 'tracklet', version: __VERSION__ } },
+      context: {
+        page,
+        userAgent: nav.userAgent,
+        locale: nav.language,
+        library: { name: 'tracklet', version: __VERSION__ },
+      },
     } as Message;
     if (call == 'page') m.properties = { ...page, ...m.properties };
     const entry = toEntry(m, io.stringify(m), now); // its age counts from the call
@@ -196,7 +215,10 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       const properties = clean('track', data, name);
       if (!properties) return;
       if (/\s/.test(name)) log.warnOnce('track', `"${name}" has spaces; your_event_name is recommended`);
-      const t = isObject(options) && options.timestamp != null ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p)) : undefined;
+      const t =
+        isObject(options) && options.timestamp != null
+          ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p))
+          : undefined;
       enqueue('track', { event: name, properties }, snapshot, t);
     },
     page(snapshot, nameOrUrl: string | undefined, data) {
@@ -210,6 +232,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     },
   };
 
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- each method has its own signature; retyped in issue 11
   const methods: Record<(typeof METHODS)[number], Function> = {
     identify(idOrTraits: unknown, traits?: unknown) {
       const id = isObject(idOrTraits) ? idOrTraits.id : idOrTraits;
@@ -225,7 +248,8 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       if (consent != 'denied') later('track', name, data, options);
     },
     page(nameOrUrl?: unknown, data?: unknown) {
-      if (nameOrUrl != null && typeof nameOrUrl != 'string') return log.warn('page', 'the name or URL must be a string');
+      if (nameOrUrl != null && typeof nameOrUrl != 'string')
+        return log.warn('page', 'the name or URL must be a string');
       if (consent != 'denied') later('page', nameOrUrl, data);
     },
     reset: () => identity.reset(),
@@ -310,7 +334,10 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
  * (unless `autoTrackPage: false`). In Node (SSR) it returns a tracker that ignores calls.
  * @example const cio = createTracker<{ purchased: { price: number } }>({ siteId: 'abc', endpoint: 'https://collect.example.com' })
  */
-export function createTracker<E extends EventMap = Record<string, any>>(options: TrackerOptions, io?: Partial<IO>): Tracker<E> {
+export function createTracker<E extends EventMap = Record<string, any>>(
+  options: TrackerOptions,
+  io?: Partial<IO>,
+): Tracker<E> {
   const core = createCore<E>(options, io);
   if (options?.autoTrackPage !== false) core.api.page();
   return core.api;

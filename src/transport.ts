@@ -37,7 +37,14 @@ export function createTransport(url: string, io: IO): Transport {
     const timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS);
     try {
       // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
-      const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, { method: 'POST', body, keepalive, credentials: 'omit', headers, signal: abort.signal });
+      const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, {
+        method: 'POST',
+        body,
+        keepalive,
+        credentials: 'omit',
+        headers,
+        signal: abort.signal,
+      });
       const status = res.status;
       // Read every body: until it is read, Chrome counts a keepalive request against the page's
       // 64 KiB quota, and two unread answers make the third batch fail.

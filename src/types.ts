@@ -87,7 +87,18 @@ export interface Message {
 
 /** Options with their defaults filled in (internal). */
 export type Config = TrackerOptions &
-  Required<Pick<TrackerOptions, 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'retryBaseMs' | 'retryMaxMs' | 'maxQueueMessages' | 'maxQueueBytes'>>;
+  Required<
+    Pick<
+      TrackerOptions,
+      | 'flushAt'
+      | 'flushIntervalMs'
+      | 'maxBatchBytes'
+      | 'retryBaseMs'
+      | 'retryMaxMs'
+      | 'maxQueueMessages'
+      | 'maxQueueBytes'
+    >
+  >;
 
 declare global {
   interface Window {

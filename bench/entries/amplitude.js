@@ -3,6 +3,10 @@
 import * as amplitude from '@amplitude/analytics-browser';
 
 amplitude
-  .init('bench', { serverUrl: window.__SINK + '/2/httpapi', fetchRemoteConfig: false, remoteConfig: { fetchRemoteConfig: false } })
+  .init('bench', {
+    serverUrl: window.__SINK + '/2/httpapi',
+    fetchRemoteConfig: false,
+    remoteConfig: { fetchRemoteConfig: false },
+  })
   .promise.then(() => window.__ready());
 window.__track = (name, props) => void amplitude.track(name, props);

@@ -17,7 +17,8 @@ export function createApi({ store, stream, now }) {
   const routes = {
     '/api/events'(params, res) {
       const limit = parseCount(params.get('limit'), DEFAULT_EVENTS, MAX_EVENTS);
-      if (limit == null) return refuse(res, 400, 'invalid_field', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
+      if (limit == null)
+        return refuse(res, 400, 'invalid_field', `limit must be a whole number from 1 to ${MAX_EVENTS}`);
       sendJson(res, 200, { events: store.recentEvents(limit) });
     },
     '/api/people'(_, res) {
@@ -31,9 +32,12 @@ export function createApi({ store, stream, now }) {
     },
     '/api/stats'(params, res) {
       const minutes = parseCount(params.get('minutes'), 30, MAX_CHART_MINUTES);
-      if (minutes == null) return refuse(res, 400, 'invalid_field', `minutes must be a whole number from 1 to ${MAX_CHART_MINUTES}`);
+      if (minutes == null)
+        return refuse(res, 400, 'invalid_field', `minutes must be a whole number from 1 to ${MAX_CHART_MINUTES}`);
       const lastMinute = Math.floor(now() / 60_000);
-      const counts = new Map(store.perMinute((lastMinute - minutes + 1) * 60_000, (lastMinute + 1) * 60_000).map((r) => [r.minute, r.count]));
+      const counts = new Map(
+        store.perMinute((lastMinute - minutes + 1) * 60_000, (lastMinute + 1) * 60_000).map((r) => [r.minute, r.count]),
+      );
       const starts = Array.from({ length: minutes }, (_, i) => lastMinute - minutes + 1 + i);
       sendJson(res, 200, { minutes: starts.map((m) => m * 60), counts: starts.map((m) => counts.get(m) ?? 0) });
     },

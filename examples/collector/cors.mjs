@@ -2,7 +2,8 @@
 // credentials and Retry-After exposed, as docs/protocol.md asks of collectors on another origin.
 
 /** Any http://localhost:PORT or http://127.0.0.1:PORT page: the demo's default. */
-export const isLocalOrigin = (/** @type {string} */ origin) => /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/.test(origin);
+export const isLocalOrigin = (/** @type {string} */ origin) =>
+  /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/.test(origin);
 
 /**
  * @param {string[] | ((origin: string) => boolean)} origins a list of exact origins, or a predicate

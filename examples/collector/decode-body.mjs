@@ -16,11 +16,22 @@ const IDENTITY = new Set(['', 'identity']);
  * @returns {{ isGzip: boolean, problem: null } | { problem: DecodeProblem }}
  */
 export function findEncoding(req) {
-  const query = new URL(req.url ?? '/', 'http://collector').searchParams.getAll('encoding').map((value) => value.toLowerCase());
-  const header = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
-  const unknown = query.find((value) => !GZIP.has(value)) ?? (GZIP.has(header) || IDENTITY.has(header) ? undefined : header);
+  const query = new URL(req.url ?? '/', 'http://collector').searchParams
+    .getAll('encoding')
+    .map((value) => value.toLowerCase());
+  const header = String(req.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  const unknown =
+    query.find((value) => !GZIP.has(value)) ?? (GZIP.has(header) || IDENTITY.has(header) ? undefined : header);
   if (unknown !== undefined) {
-    return { problem: { status: 415, error: 'unsupported_encoding', detail: `the body encoding "${unknown}" is not supported; send gzip (?encoding=gzip) or plain JSON` } };
+    return {
+      problem: {
+        status: 415,
+        error: 'unsupported_encoding',
+        detail: `the body encoding "${unknown}" is not supported; send gzip (?encoding=gzip) or plain JSON`,
+      },
+    };
   }
   return { isGzip: query.length > 0 || GZIP.has(header), problem: null };
 }
@@ -38,9 +49,13 @@ export function gunzipBody(bytes, maxBytes) {
     gunzip(bytes, { maxOutputLength: maxBytes }, (error, inflated) => {
       if (!error) return resolve({ bytes: inflated, problem: null });
       if (/** @type {NodeJS.ErrnoException} */ (error).code == 'ERR_BUFFER_TOO_LARGE') {
-        return resolve({ problem: { status: 413, error: 'body_too_large', detail: `the body inflates to over ${maxBytes} bytes` } });
+        return resolve({
+          problem: { status: 413, error: 'body_too_large', detail: `the body inflates to over ${maxBytes} bytes` },
+        });
       }
-      resolve({ problem: { status: 400, error: 'invalid_gzip', detail: `the body is not valid gzip (${error.message})` } });
+      resolve({
+        problem: { status: 400, error: 'invalid_gzip', detail: `the body is not valid gzip (${error.message})` },
+      });
     });
   });
 }

@@ -18,8 +18,13 @@ export function createEventStream() {
      * @param {import('node:http').ServerResponse} res
      */
     open(req, res) {
-      if (clients.size >= MAX_STREAMS) return refuse(res, 503, 'too_many_streams', `at most ${MAX_STREAMS} live views at once`);
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      if (clients.size >= MAX_STREAMS)
+        return refuse(res, 503, 'too_many_streams', `at most ${MAX_STREAMS} live views at once`);
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       clients.add(res);
       req.on('close', () => clients.delete(res));

@@ -71,7 +71,12 @@ export async function createCollector({
     if (!limit.isAllowed) {
       applyCors(req, res, isAllowedOrigin);
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
-      return refuse(res, 429, 'rate_limited', `too many requests from this address; retry after ${limit.retryAfterSeconds} s`);
+      return refuse(
+        res,
+        429,
+        'rate_limited',
+        `too many requests from this address; retry after ${limit.retryAfterSeconds} s`,
+      );
     }
     const path = new URL(req.url ?? '/', 'http://collector').pathname;
     if (req.method == 'OPTIONS') return answerPreflight(req, res, isAllowedOrigin);
@@ -117,7 +122,8 @@ export async function createCollector({
     // The wire cap above counted the compressed bytes; the same cap bounds what they inflate to.
     if (encoding.isGzip) {
       const inflated = await gunzipBody(bytes, MAX_BODY_BYTES);
-      if (inflated.problem) return refuse(res, inflated.problem.status, inflated.problem.error, inflated.problem.detail);
+      if (inflated.problem)
+        return refuse(res, inflated.problem.status, inflated.problem.error, inflated.problem.detail);
       bytes = inflated.bytes;
     }
     /** @type {unknown} */
@@ -155,7 +161,13 @@ export async function createCollector({
     const { rejected } = result;
     if (!rejected.length) return sendJson(res, 200, { ok: true, accepted, duplicates });
     const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more)` : '';
-    sendJson(res, accepted ? 207 : 400, { error: 'invalid_message', detail: rejected[0].detail + more, accepted, duplicates, rejected });
+    sendJson(res, accepted ? 207 : 400, {
+      error: 'invalid_message',
+      detail: rejected[0].detail + more,
+      accepted,
+      duplicates,
+      rejected,
+    });
   }
 
   /**
@@ -177,7 +189,10 @@ export async function createCollector({
     const found = await readStatic(root, subPath.slice(prefix.length), prefix == '/spa/' ? 'index.html' : undefined);
     if (!found) return notFound(res, path);
     if (prefix != '/shop/' || !found.file.endsWith('.html')) return sendFile(res, found.file, found.body);
-    const snippet = await readFile(resolve(staticDirs['/dist/'] ?? resolve(ROOT, 'dist'), 'snippet.html'), 'utf8').catch(() => null);
+    const snippet = await readFile(
+      resolve(staticDirs['/dist/'] ?? resolve(ROOT, 'dist'), 'snippet.html'),
+      'utf8',
+    ).catch(() => null);
     const page = injectSnippet(found.body.toString('utf8'), snippet, {
       siteId: DEMO_SITE_ID,
       scriptUrl: '/dist/cio.js',

@@ -16,13 +16,17 @@ export function parseSegmentQuery(params) {
   if (Buffer.byteLength(event) > 100) return { error: 'invalid_field', detail: 'event is longer than 100 bytes' };
   const within = params.get('within') ?? '30d';
   const match = /^([1-9]\d{0,5})([dh])$/.exec(within);
-  if (!match) return { error: 'invalid_field', detail: 'within must be a whole number of days or hours, e.g. 30d or 12h' };
+  if (!match)
+    return { error: 'invalid_field', detail: 'within must be a whole number of days or hours, e.g. 30d or 12h' };
   const windowMs = Number(match[1]) * UNIT_MS[/** @type {'d' | 'h'} */ (match[2])];
-  if (windowMs > MAX_WINDOW_DAYS * UNIT_MS.d) return { error: 'invalid_field', detail: `within must be at most ${MAX_WINDOW_DAYS}d` };
+  if (windowMs > MAX_WINDOW_DAYS * UNIT_MS.d)
+    return { error: 'invalid_field', detail: `within must be at most ${MAX_WINDOW_DAYS}d` };
   const negateText = params.get('negate') ?? 'false';
-  if (negateText != 'true' && negateText != 'false') return { error: 'invalid_field', detail: 'negate must be true or false' };
+  if (negateText != 'true' && negateText != 'false')
+    return { error: 'invalid_field', detail: 'negate must be true or false' };
   const minText = params.get('min') ?? '1';
-  if (!/^[1-9]\d{0,5}$/.test(minText)) return { error: 'invalid_field', detail: 'min must be a whole number from 1 to 999999' };
+  if (!/^[1-9]\d{0,5}$/.test(minText))
+    return { error: 'invalid_field', detail: 'min must be a whole number from 1 to 999999' };
   return { error: null, event, within, windowMs, negate: negateText == 'true', min: Number(minText) };
 }
 

@@ -21,7 +21,9 @@ const INLINE_SCRIPT = /<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi;
 
 /** The policy for a page, with a hash for each inline script it contains. */
 export function contentSecurityPolicy(/** @type {string} */ html = '') {
-  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(([, code]) => `'sha256-${createHash('sha256').update(code).digest('base64')}'`);
+  const hashes = [...html.matchAll(INLINE_SCRIPT)].map(
+    ([, code]) => `'sha256-${createHash('sha256').update(code).digest('base64')}'`,
+  );
   return [
     "default-src 'self'",
     `script-src 'self'${hashes.map((h) => ' ' + h).join('')}`,
@@ -74,7 +76,8 @@ export const SNIPPET_MARKER = '<!-- tracklet-snippet -->';
  * @param {{ siteId: string, scriptUrl: string, endpoint: string }} values
  */
 export function injectSnippet(html, snippet, { siteId, scriptUrl, endpoint }) {
-  if (snippet == null) return html.replace(SNIPPET_MARKER, '<!-- tracklet: dist/snippet.html is missing; run "npm run build" -->');
+  if (snippet == null)
+    return html.replace(SNIPPET_MARKER, '<!-- tracklet: dist/snippet.html is missing; run "npm run build" -->');
   const filled = snippet
     .replaceAll('YOUR_SITE_ID', siteId)
     .replaceAll('https://YOUR_CDN/cio.js', scriptUrl)

@@ -87,7 +87,9 @@ export function createStore(dbPath) {
       original_timestamp, timestamp_ms, sent_at, received_at_ms, skew_ms, raw)
     VALUES (@writeKey, @messageId, @type, @name, @anonymousId, @userId,
       @originalTimestamp, @timestampMs, @sentAt, @receivedAtMs, @skewMs, @raw)`);
-  const linkIdentity = db.prepare('INSERT OR IGNORE INTO identities (anonymous_id, user_id, linked_at_ms) VALUES (?, ?, ?)');
+  const linkIdentity = db.prepare(
+    'INSERT OR IGNORE INTO identities (anonymous_id, user_id, linked_at_ms) VALUES (?, ?, ?)',
+  );
   const selectEvent = db.prepare('SELECT * FROM attributed WHERE id = ?');
   const selectRecent = db.prepare('SELECT * FROM attributed ORDER BY id DESC LIMIT ?');
   const selectPeople = db.prepare(`${PEOPLE_SQL} GROUP BY person_id ORDER BY last_ms DESC`);

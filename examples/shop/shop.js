@@ -54,7 +54,12 @@
   var end = document.getElementById('article-end');
   if (end && 'IntersectionObserver' in window) {
     var observer = new IntersectionObserver(function (entries) {
-      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      if (
+        !entries.some(function (entry) {
+          return entry.isIntersecting;
+        })
+      )
+        return;
       observer.disconnect();
       var article = end.closest('[data-article]');
       cio().track('scrolled_to_bottom', { article: article ? article.dataset.article : location.pathname });

@@ -27,8 +27,12 @@ document.querySelectorAll('a[data-route]').forEach((link) => {
 });
 window.addEventListener('popstate', render);
 
-document.getElementById('signup').addEventListener('click', () => tracker.track('trial_started', { plan: 'free', from: location.pathname }));
-document.getElementById('login').addEventListener('click', () => tracker.identify('spa-user-7', { email: 'spa-user-7@example.com', plan: 'free' }));
+document
+  .getElementById('signup')
+  .addEventListener('click', () => tracker.track('trial_started', { plan: 'free', from: location.pathname }));
+document
+  .getElementById('login')
+  .addEventListener('click', () => tracker.identify('spa-user-7', { email: 'spa-user-7@example.com', plan: 'free' }));
 document.getElementById('logout').addEventListener('click', () => tracker.reset());
 
 render();

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postBatch, startCollector, track } from './harness';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
-const FAKE_SNIPPET = '<script>\nwindow.pasted = ["https://YOUR_CDN/cio.js", "YOUR_SITE_ID", "https://YOUR_ENDPOINT"];\n</script>\n';
+const FAKE_SNIPPET =
+  '<script>\nwindow.pasted = ["https://YOUR_CDN/cio.js", "YOUR_SITE_ID", "https://YOUR_ENDPOINT"];\n</script>\n';
 const ROOT = resolve(__dirname, '../..');
 
 let collector: Awaited<ReturnType<typeof startCollector>>;
@@ -56,7 +57,10 @@ describe('GET /api/events', () => {
   });
 
   it.each(['0', '-1', 'ten', '1001'])('answers 400 to limit=%s', async (limit) => {
-    expect(await getJson(`${collector.url}/api/events?limit=${limit}`)).toMatchObject({ status: 400, body: { error: 'invalid_field' } });
+    expect(await getJson(`${collector.url}/api/events?limit=${limit}`)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_field' },
+    });
   });
 });
 
@@ -81,7 +85,10 @@ describe('GET /api/stream', () => {
     await postBatch(collector.url, { writeKey: 'demo', batch: [track('after')] });
     await frames(2);
     controller.abort();
-    const events = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
+    const events = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)));
     expect(events.map((e) => e.name)).toEqual(['streamed', 'after']);
     expect(events[0]).toMatchObject({ type: 'track', person: { id: 'watcher', userId: null }, raw: message });
   });
@@ -115,7 +122,12 @@ describe('the pages', () => {
     expect(await res.text()).toContain('"tracklet": "/dist/index.mjs"');
   });
 
-  it.each(['/dist/../package.json', '/dist/%2e%2e/%2e%2e/package.json', '/shop/..%2f..%2fpackage.json', '/nothing-here.js'])('answers 404 to %s', async (path) => {
+  it.each([
+    '/dist/../package.json',
+    '/dist/%2e%2e/%2e%2e/package.json',
+    '/shop/..%2f..%2fpackage.json',
+    '/nothing-here.js',
+  ])('answers 404 to %s', async (path) => {
     const res = await fetch(`${collector.url}${path}`);
     expect(res.status).toBe(404);
   });

@@ -8,12 +8,19 @@ beforeAll(async () => {
 });
 afterAll(() => collector.stop());
 
-const sent = (batch: unknown[], fields: Record<string, unknown> = {}) => ({ writeKey: 'demo', sentAt: new Date().toISOString(), batch, ...fields });
+const sent = (batch: unknown[], fields: Record<string, unknown> = {}) => ({
+  writeKey: 'demo',
+  sentAt: new Date().toISOString(),
+  batch,
+  ...fields,
+});
 
 describe('a valid batch', () => {
   it('is accepted with 200 and a count, whatever the Content-Type', async () => {
     for (const contentType of ['text/plain;charset=UTF-8', 'application/json', 'application/x-www-form-urlencoded']) {
-      const res = await postBatch(collector.url, sent([track('a'), track('b')]), { headers: { 'Content-Type': contentType } });
+      const res = await postBatch(collector.url, sent([track('a'), track('b')]), {
+        headers: { 'Content-Type': contentType },
+      });
       expect(res).toMatchObject({ status: 200, body: { ok: true, accepted: 2, duplicates: 0 } });
     }
   });
@@ -21,7 +28,10 @@ describe('a valid batch', () => {
   it('accepts identify and page messages, and a message with only a userId', async () => {
     const identify = { ...track('x'), type: 'identify', event: undefined, userId: 'u-1', traits: { email: 'a@b.co' } };
     const page = { ...track('x'), type: 'page', event: undefined, name: 'Home', anonymousId: undefined, userId: 'u-1' };
-    expect(await postBatch(collector.url, sent([identify, page]))).toMatchObject({ status: 200, body: { accepted: 2 } });
+    expect(await postBatch(collector.url, sent([identify, page]))).toMatchObject({
+      status: 200,
+      body: { accepted: 2 },
+    });
   });
 });
 
@@ -32,10 +42,28 @@ describe('a request that is refused whole', () => {
     ['a JSON string body', '"hello"', 400, 'invalid_body', 'JSON object'],
     ['an empty body', '', 400, 'invalid_json', 'not valid JSON'],
     ['no writeKey', JSON.stringify({ batch: [track('a')] }), 400, 'missing_field', 'writeKey'],
-    ['an unknown writeKey', JSON.stringify(sent([track('a')], { writeKey: 'nope' })), 401, 'unknown_write_key', 'writeKey'],
-    ['a writeKey that is not a string', JSON.stringify(sent([track('a')], { writeKey: 42 })), 400, 'invalid_field', 'writeKey'],
+    [
+      'an unknown writeKey',
+      JSON.stringify(sent([track('a')], { writeKey: 'nope' })),
+      401,
+      'unknown_write_key',
+      'writeKey',
+    ],
+    [
+      'a writeKey that is not a string',
+      JSON.stringify(sent([track('a')], { writeKey: 42 })),
+      400,
+      'invalid_field',
+      'writeKey',
+    ],
     ['no batch', JSON.stringify({ writeKey: 'demo' }), 400, 'missing_field', 'batch'],
-    ['a batch that is not an array', JSON.stringify({ writeKey: 'demo', batch: { 0: track('a') } }), 400, 'invalid_field', 'batch'],
+    [
+      'a batch that is not an array',
+      JSON.stringify({ writeKey: 'demo', batch: { 0: track('a') } }),
+      400,
+      'invalid_field',
+      'batch',
+    ],
     ['an empty batch', JSON.stringify(sent([])), 400, 'invalid_field', 'batch is empty'],
   ])('%s → %i %s naming the field', async (_, body, status, error, detail) => {
     const res = await postBatch(collector.url, body);
@@ -53,7 +81,12 @@ describe('a message that is rejected on its own', () => {
     ['no timestamp', { timestamp: undefined }, 'missing_field', 'batch[0].timestamp is missing'],
     ['an unknown type', { type: 'screen' }, 'unknown_type', 'batch[0].type'],
     ['a timestamp that is not a date', { timestamp: 'yesterday' }, 'invalid_field', 'batch[0].timestamp'],
-    ['neither anonymousId nor userId', { anonymousId: undefined }, 'missing_field', 'batch[0].anonymousId or batch[0].userId'],
+    [
+      'neither anonymousId nor userId',
+      { anonymousId: undefined },
+      'missing_field',
+      'batch[0].anonymousId or batch[0].userId',
+    ],
     ['a track without event', { event: undefined }, 'missing_field', 'batch[0].event'],
     ['an event name over 100 bytes', { event: 'é'.repeat(51) }, 'invalid_field', 'batch[0].event'],
     ['properties that are not an object', { properties: [1, 2] }, 'invalid_field', 'batch[0].properties'],
@@ -64,7 +97,12 @@ describe('a message that is rejected on its own', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'invalid_message', accepted: 0 });
     expect(res.body.rejected).toEqual([
-      { index: 0, messageId: typeof message.messageId == 'string' ? message.messageId : null, error, detail: expect.stringContaining(detail) },
+      {
+        index: 0,
+        messageId: typeof message.messageId == 'string' ? message.messageId : null,
+        error,
+        detail: expect.stringContaining(detail),
+      },
     ]);
   });
 
@@ -89,15 +127,23 @@ describe('duplicates', () => {
   it('acknowledges a re-sent messageId without storing it twice', async () => {
     const message = track('sent_twice');
     expect((await postBatch(collector.url, sent([message]))).body).toEqual({ ok: true, accepted: 1, duplicates: 0 });
-    expect((await postBatch(collector.url, sent([message, message]))).body).toEqual({ ok: true, accepted: 2, duplicates: 2 });
-    const stored = collector.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE message_id = ?').get(message.messageId);
+    expect((await postBatch(collector.url, sent([message, message]))).body).toEqual({
+      ok: true,
+      accepted: 2,
+      duplicates: 2,
+    });
+    const stored = collector.db
+      .prepare('SELECT COUNT(*) AS n FROM messages WHERE message_id = ?')
+      .get(message.messageId);
     expect(stored.n).toBe(1);
   });
 
   it('keeps the same messageId once per writeKey', async () => {
     const message = track('two_sites');
     await postBatch(collector.url, sent([message]));
-    expect((await postBatch(collector.url, sent([message], { writeKey: 'other-site' }))).body).toMatchObject({ duplicates: 0 });
+    expect((await postBatch(collector.url, sent([message], { writeKey: 'other-site' }))).body).toMatchObject({
+      duplicates: 0,
+    });
   });
 });
 
@@ -117,7 +163,11 @@ describe('CORS', () => {
   it('answers an OPTIONS preflight from an allowed origin with 204', async () => {
     const res = await fetch(`${collector.url}/v1/batch`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://127.0.0.1:3000', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'http://127.0.0.1:3000',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:3000');
@@ -126,7 +176,10 @@ describe('CORS', () => {
   });
 
   it('refuses a preflight from another origin with 403', async () => {
-    const res = await fetch(`${collector.url}/v1/batch`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    const res = await fetch(`${collector.url}/v1/batch`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });

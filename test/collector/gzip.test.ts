@@ -15,11 +15,22 @@ afterAll(() => collector.stop());
 
 const sent = (batch: unknown[]) => ({ writeKey: 'demo', sentAt: new Date().toISOString(), batch });
 const gzip = (body: unknown) => gzipSync(typeof body == 'string' ? body : JSON.stringify(body));
-const storedRaw = (messageId: string) => collector.db.prepare('SELECT raw FROM messages WHERE message_id = ?').all(messageId).map((row: any) => row.raw);
+const storedRaw = (messageId: string) =>
+  collector.db
+    .prepare('SELECT raw FROM messages WHERE message_id = ?')
+    .all(messageId)
+    .map((row: any) => row.raw);
 
 /** POSTs `body` as is (already compressed, or not) to /v1/batch with `query`, as the library's fetch does. */
-async function post(body: Uint8Array | string, { query = '?encoding=gzip', headers = {} as Record<string, string> } = {}) {
-  const res = await fetch(`${collector.url}/v1/batch${query}`, { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8', ...headers }, body: typeof body == 'string' ? body : new Uint8Array(body) });
+async function post(
+  body: Uint8Array | string,
+  { query = '?encoding=gzip', headers = {} as Record<string, string> } = {},
+) {
+  const res = await fetch(`${collector.url}/v1/batch${query}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain;charset=UTF-8', ...headers },
+    body: typeof body == 'string' ? body : new Uint8Array(body),
+  });
   return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
 }
 
@@ -27,8 +38,14 @@ describe('a gzip batch', () => {
   it('announced by ?encoding=gzip is stored exactly as the same batch sent plain', async () => {
     const zipped = [track('zipped', { properties: { sku: 'A-1', price: 19.5 } }), track('zipped_too')];
     const plain = zipped.map((m) => ({ ...m, messageId: `${m.messageId}-plain` }));
-    expect(await post(gzip(sent(zipped)))).toMatchObject({ status: 200, body: { ok: true, accepted: 2, duplicates: 0 } });
-    expect(await postBatch(collector.url, sent(plain))).toMatchObject({ status: 200, body: { ok: true, accepted: 2, duplicates: 0 } });
+    expect(await post(gzip(sent(zipped)))).toMatchObject({
+      status: 200,
+      body: { ok: true, accepted: 2, duplicates: 0 },
+    });
+    expect(await postBatch(collector.url, sent(plain))).toMatchObject({
+      status: 200,
+      body: { ok: true, accepted: 2, duplicates: 0 },
+    });
     for (const [i, message] of zipped.entries()) {
       expect(storedRaw(message.messageId)).toEqual([JSON.stringify(message)]);
       expect(storedRaw(plain[i].messageId)).toEqual([JSON.stringify(plain[i])]);
@@ -56,7 +73,11 @@ describe('a gzip batch', () => {
     const good = track('kept');
     const res = await post(gzip(sent([good, track('dropped', { type: 'alias' })])));
     expect(res.status).toBe(207);
-    expect(res.body).toMatchObject({ error: 'invalid_message', accepted: 1, rejected: [{ index: 1, error: 'unknown_type' }] });
+    expect(res.body).toMatchObject({
+      error: 'invalid_message',
+      accepted: 1,
+      rejected: [{ index: 1, error: 'unknown_type' }],
+    });
     expect(storedRaw(good.messageId)).toHaveLength(1);
   });
 
@@ -92,7 +113,10 @@ describe('a gzip body that is refused', () => {
   // up within a chunk of 500 KB, so neither is ever held whole in memory.
   it.each([
     ['50 MB of zeros', () => gzipSync(Buffer.alloc(50 * MB))],
-    ['a valid batch padded to 50 MB with spaces', () => gzipSync(JSON.stringify(sent([track('bomb')])).replace(/}$/, ' '.repeat(50 * MB) + '}'))],
+    [
+      'a valid batch padded to 50 MB with spaces',
+      () => gzipSync(JSON.stringify(sent([track('bomb')])).replace(/}$/, ' '.repeat(50 * MB) + '}')),
+    ],
   ])('that inflates to %s → 413 body_too_large, nothing stored', async (_, makeBomb) => {
     const bomb = makeBomb();
     expect(bomb.length).toBeLessThan(100 * 1024);
@@ -106,7 +130,10 @@ describe('a gzip body that is refused', () => {
 
   it('over 500 KB on the wire → 413, the cap counting compressed bytes', async () => {
     const res = await post(gzipSync(randomBytes(600 * 1024)));
-    expect(res).toMatchObject({ status: 413, body: { error: 'body_too_large', detail: expect.stringContaining('request body is over 512000') } });
+    expect(res).toMatchObject({
+      status: 413,
+      body: { error: 'body_too_large', detail: expect.stringContaining('request body is over 512000') },
+    });
   });
 });
 
@@ -119,7 +146,10 @@ describe('an encoding the collector does not know', () => {
     ['Content-Encoding: gzip, br (two layers)', '', { 'Content-Encoding': 'gzip, br' }],
   ])('%s → 415 unsupported_encoding with Accept-Encoding: gzip, nothing stored', async (_, query, headers) => {
     const message = track('unknown_encoding');
-    const res = await post(JSON.stringify(sent([message])), { query, headers: { ...headers, Origin: 'http://localhost:5173' } });
+    const res = await post(JSON.stringify(sent([message])), {
+      query,
+      headers: { ...headers, Origin: 'http://localhost:5173' },
+    });
     expect(res.status).toBe(415);
     expect(res.body).toEqual({ error: 'unsupported_encoding', detail: expect.stringContaining('is not supported') });
     expect(res.headers.get('accept-encoding')).toBe('gzip');
@@ -128,6 +158,9 @@ describe('an encoding the collector does not know', () => {
   });
 
   it('Content-Encoding: identity is plain JSON', async () => {
-    expect((await post(JSON.stringify(sent([track('a')])), { query: '', headers: { 'Content-Encoding': 'identity' } })).status).toBe(200);
+    expect(
+      (await post(JSON.stringify(sent([track('a')])), { query: '', headers: { 'Content-Encoding': 'identity' } }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -13,9 +13,17 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-export async function startCollector(options: Record<string, unknown> = {}): Promise<Collector & { stop(): Promise<void> }> {
+export async function startCollector(
+  options: Record<string, unknown> = {},
+): Promise<Collector & { stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'tracklet-collector-'));
-  const collector: Collector = await createCollector({ port: 0, host: '127.0.0.1', dbPath: join(dir, 'data', 'test.db'), log: () => {}, ...options });
+  const collector: Collector = await createCollector({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: join(dir, 'data', 'test.db'),
+    log: () => {},
+    ...options,
+  });
   return {
     ...collector,
     async stop() {
@@ -27,7 +35,15 @@ export async function startCollector(options: Record<string, unknown> = {}): Pro
 
 /** A valid track message; override any field. */
 export function track(event: string, fields: Record<string, unknown> = {}) {
-  return { type: 'track', messageId: randomUUID(), timestamp: new Date().toISOString(), anonymousId: 'anon-1', event, properties: {}, ...fields };
+  return {
+    type: 'track',
+    messageId: randomUUID(),
+    timestamp: new Date().toISOString(),
+    anonymousId: 'anon-1',
+    event,
+    properties: {},
+    ...fields,
+  };
 }
 
 export async function postBatch(url: string, body: unknown, init: RequestInit = {}) {

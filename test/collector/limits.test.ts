@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, track } from './harness';
 
 const MB = 1024 * 1024;
-const valid = () => JSON.stringify({ writeKey: 'demo', sentAt: new Date().toISOString(), batch: [track('still_here')] });
+const valid = () =>
+  JSON.stringify({ writeKey: 'demo', sentAt: new Date().toISOString(), batch: [track('still_here')] });
 
 interface Answer {
   status: number;
@@ -15,11 +16,22 @@ interface Answer {
 }
 
 /** One HTTP request from a chosen loopback address (127.0.0.2 is another client IP to the server). */
-function send(url: string, options: { method?: string; path?: string; body?: string | Buffer; from?: string; headers?: Record<string, string> }): Promise<Answer> {
+function send(
+  url: string,
+  options: { method?: string; path?: string; body?: string | Buffer; from?: string; headers?: Record<string, string> },
+): Promise<Answer> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path ?? '/v1/batch', localAddress: options.from, headers: options.headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/v1/batch',
+        localAddress: options.from,
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -61,17 +73,30 @@ describe('the 500 KB body limit', () => {
     });
     expect(answer.status).toBe(413);
     expect(answer.headers.connection).toBe('close');
-    expect(JSON.parse(answer.body)).toMatchObject({ error: 'body_too_large', detail: expect.stringContaining('512000') });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      error: 'body_too_large',
+      detail: expect.stringContaining('512000'),
+    });
     expect((await send(collector.url, { body: valid() })).status).toBe(200);
   });
 
   it('answers 413 at once to a declared Content-Length over the limit', async () => {
     const { port } = new URL(collector.url);
     const status = await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/batch', agent: false, headers: { 'Content-Length': String(10 * MB) } }, (res) => {
-        resolve(res.statusCode!);
-        res.resume();
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/batch',
+          agent: false,
+          headers: { 'Content-Length': String(10 * MB) },
+        },
+        (res) => {
+          resolve(res.statusCode!);
+          res.resume();
+        },
+      );
       req.on('error', () => {});
       req.write('{"writeKey":'); // and never the rest
     });
@@ -89,7 +114,14 @@ describe('the 500 KB body limit', () => {
   it('keeps serving after a client hangs up in the middle of its body', async () => {
     const { port } = new URL(collector.url);
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/batch', agent: false, headers: { 'Content-Length': '1000' } });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/batch',
+        agent: false,
+        headers: { 'Content-Length': '1000' },
+      });
       req.on('error', () => resolve());
       req.write('{"writeKey":"demo","batch":[', () => setTimeout(() => (req.destroy(), resolve()), 50));
     });
@@ -115,7 +147,11 @@ describe('the per-IP rate limit', () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await send(collector.url, { body: valid(), from: '127.0.0.1' })).status);
     expect(statuses).toEqual([200, 200, 200]);
-    const limited = await send(collector.url, { body: valid(), from: '127.0.0.1', headers: { Origin: 'http://localhost:8080' } });
+    const limited = await send(collector.url, {
+      body: valid(),
+      from: '127.0.0.1',
+      headers: { Origin: 'http://localhost:8080' },
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('2');
     expect(limited.headers['access-control-allow-origin']).toBe('http://localhost:8080');
@@ -154,9 +190,16 @@ describe('a garbage flood', () => {
     };
     const goodStatuses: number[] = [];
     const goodClient = async () => {
-      for (let i = 0; i < 25; i++) goodStatuses.push((await send(collector.url, { body: valid(), from: '127.0.0.1' })).status);
+      for (let i = 0; i < 25; i++)
+        goodStatuses.push((await send(collector.url, { body: valid(), from: '127.0.0.1' })).status);
     };
-    await Promise.all([flooder('127.0.0.2'), flooder('127.0.0.3'), flooder('127.0.0.4'), flooder('127.0.0.5'), goodClient()]);
+    await Promise.all([
+      flooder('127.0.0.2'),
+      flooder('127.0.0.3'),
+      flooder('127.0.0.4'),
+      flooder('127.0.0.5'),
+      goodClient(),
+    ]);
 
     expect(goodStatuses).toEqual(Array(25).fill(200));
     expect(badStatuses).toHaveLength(2000);

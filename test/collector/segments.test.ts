@@ -12,7 +12,8 @@ let collector: Awaited<ReturnType<typeof startCollector>>;
 beforeAll(async () => {
   collector = await startCollector({ now: () => NOW });
   // Backfilled through the protocol as the library sends them: old timestamps, sentAt = now.
-  const send = (batch: unknown[]) => postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(NOW).toISOString(), batch });
+  const send = (batch: unknown[]) =>
+    postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(NOW).toISOString(), batch });
   await send([
     track('purchased', { userId: 'recent', anonymousId: 'a-recent', timestamp: ago(2 * HOUR_MS) }),
     track('purchased', { userId: 'twice', anonymousId: 'a-twice', timestamp: ago(3 * DAY_MS) }),
@@ -70,7 +71,12 @@ describe('have not performed (negate=true)', () => {
   });
 
   it('with min, lists those with fewer than min such events', async () => {
-    expect(ids(await segment('event=purchased&within=30d&negate=true&min=2'))).toEqual(['guest', 'long-ago', 'never', 'recent']);
+    expect(ids(await segment('event=purchased&within=30d&negate=true&min=2'))).toEqual([
+      'guest',
+      'long-ago',
+      'never',
+      'recent',
+    ]);
   });
 
   it('lists a person whose only such event is older than the window', async () => {
@@ -79,11 +85,20 @@ describe('have not performed (negate=true)', () => {
 });
 
 it('puts the anonymous history of a person who later logs in into their segment', async () => {
-  const send = (batch: unknown[]) => postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(NOW).toISOString(), batch });
+  const send = (batch: unknown[]) =>
+    postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(NOW).toISOString(), batch });
   await send([track('wishlisted', { anonymousId: 'later-known', timestamp: ago(2 * DAY_MS) })]);
-  await send([{ ...track('x', { anonymousId: 'later-known', userId: 'bob', timestamp: ago(HOUR_MS) }), type: 'identify', event: undefined }]);
+  await send([
+    {
+      ...track('x', { anonymousId: 'later-known', userId: 'bob', timestamp: ago(HOUR_MS) }),
+      type: 'identify',
+      event: undefined,
+    },
+  ]);
   const body = await segment('event=wishlisted&within=7d');
-  expect(body.people).toEqual([{ id: 'bob', userId: 'bob', anonymousIds: ['later-known'], count: 1, lastAt: ago(2 * DAY_MS) }]);
+  expect(body.people).toEqual([
+    { id: 'bob', userId: 'bob', anonymousIds: ['later-known'], count: 1, lastAt: ago(2 * DAY_MS) },
+  ]);
 });
 
 describe('invalid queries', () => {

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => collector.stop());
 
-const stored = (messageId: string) => collector.db.prepare('SELECT * FROM messages WHERE message_id = ?').get(messageId);
+const stored = (messageId: string) =>
+  collector.db.prepare('SELECT * FROM messages WHERE message_id = ?').get(messageId);
 
 describe('clock skew', () => {
   it('moves a message by receivedAt - sentAt and keeps the original time', async () => {
@@ -28,7 +29,10 @@ describe('clock skew', () => {
   it('keeps a backfilled event its distance from sentAt, so it lands 10 days back', async () => {
     const message = track('backfilled', { timestamp: '2026-11-19T12:00:00.000Z' });
     await postBatch(collector.url, { writeKey: 'demo', sentAt: '2026-11-29T12:00:00.000Z', batch: [message] });
-    expect(stored(message.messageId)).toMatchObject({ timestamp_ms: Date.parse('2026-11-19T12:00:00.000Z'), skew_ms: 0 });
+    expect(stored(message.messageId)).toMatchObject({
+      timestamp_ms: Date.parse('2026-11-19T12:00:00.000Z'),
+      skew_ms: 0,
+    });
   });
 
   it('prefers a message’s own sentAt over the request’s', async () => {
@@ -44,7 +48,11 @@ describe('clock skew', () => {
   ])('does not correct when sentAt is %s', async (_, sentAt) => {
     const message = track('no_correction', { timestamp: '2026-11-29T10:00:00.000Z' });
     await postBatch(collector.url, { writeKey: 'demo', sentAt, batch: [message] });
-    expect(stored(message.messageId)).toMatchObject({ timestamp_ms: Date.parse('2026-11-29T10:00:00.000Z'), skew_ms: null, sent_at: null });
+    expect(stored(message.messageId)).toMatchObject({
+      timestamp_ms: Date.parse('2026-11-29T10:00:00.000Z'),
+      skew_ms: null,
+      sent_at: null,
+    });
   });
 
   it('shows the corrected time, the original and the skew in the API', async () => {
@@ -64,7 +72,8 @@ describe('clock skew', () => {
 
 describe('people', () => {
   const at = (minute: number) => `2026-11-29T11:${String(minute).padStart(2, '0')}:00.000Z`;
-  const send = (batch: unknown[]) => postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(SERVER_NOW).toISOString(), batch });
+  const send = (batch: unknown[]) =>
+    postBatch(collector.url, { writeKey: 'demo', sentAt: new Date(SERVER_NOW).toISOString(), batch });
 
   it('keeps a visitor with only an anonymousId as an anonymous person', async () => {
     await send([track('browsed', { anonymousId: 'visitor-a', timestamp: at(1) })]);
@@ -74,7 +83,13 @@ describe('people', () => {
 
   it('merges earlier and later anonymous messages into the person once a message carries both ids', async () => {
     await send([track('added_to_cart', { anonymousId: 'browser-1', timestamp: at(2) })]);
-    await send([{ ...track('x', { anonymousId: 'browser-1', userId: 'alice', timestamp: at(3) }), type: 'identify', event: undefined }]);
+    await send([
+      {
+        ...track('x', { anonymousId: 'browser-1', userId: 'alice', timestamp: at(3) }),
+        type: 'identify',
+        event: undefined,
+      },
+    ]);
     await send([track('checked_out', { anonymousId: 'browser-1', timestamp: at(4) })]); // no userId on it
     await send([track('on_phone', { anonymousId: 'browser-2', userId: 'alice', timestamp: at(5) })]);
 

@@ -20,7 +20,8 @@ beforeAll(async () => {
   const html = (title: string, body = '') =>
     `<!doctype html><title>${title}</title>${snippet}<script>addEventListener('pageshow', (e) => { window.restored = e.persisted; });</script>${body}`;
   site = await startStaticServer(process.cwd(), {
-    '/a.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html('A', '<a id="next" href="/b.html">next</a>')),
+    '/a.html': (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html('A', '<a id="next" href="/b.html">next</a>')),
     '/b.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html('B')),
   });
   browser = await launchChromium([], { withBackForwardCache: true });

@@ -34,7 +34,9 @@ async function openPage(context: BrowserContext, url: string) {
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.addInitScript(() => {
     (window as any).__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
@@ -86,9 +88,9 @@ describe('the shop and the live view', () => {
     await expect.poll(() => row.first().locator('.person-link').textContent(), { timeout: 10_000 }).toBe(CUSTOMER);
     await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
     const timeline = liveView.locator('#timeline li');
-    await expect.poll(() => timeline.allTextContents(), { timeout: 10_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining('added_to_cart'), expect.stringContaining('identify')]),
-    );
+    await expect
+      .poll(() => timeline.allTextContents(), { timeout: 10_000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining('added_to_cart'), expect.stringContaining('identify')]));
     expect(await liveView.locator('#person-title').textContent()).toBe(`Timeline of ${CUSTOMER}`);
 
     expect(await violations(shop)).toEqual([]);
@@ -109,11 +111,15 @@ describe('the shop and the live view', () => {
     expect(await liveView.locator('#raw').textContent()).toContain(JSON.stringify(XSS_NAME).slice(1, -1));
     // Also where the person's timeline and the segments list render it.
     await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
-    await expect.poll(() => liveView.locator('#timeline li', { hasText: XSS_NAME }).count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => liveView.locator('#timeline li', { hasText: XSS_NAME }).count(), { timeout: 10_000 })
+      .toBe(1);
     await liveView.goto(`${collector.url}/#segments`);
     await liveView.fill('#segment-form input[name=event]', XSS_NAME);
     await liveView.click('#segment-form button');
-    await expect.poll(() => liveView.locator('#segment-summary').textContent(), { timeout: 10_000 }).toContain(XSS_NAME);
+    await expect
+      .poll(() => liveView.locator('#segment-summary').textContent(), { timeout: 10_000 })
+      .toContain(XSS_NAME);
 
     for (const page of [liveView, shop]) {
       expect(await page.locator('img[src="x"]').count()).toBe(0);
@@ -124,7 +130,9 @@ describe('the shop and the live view', () => {
 
   it('heads the People count "messages": the number the person’s timeline gives', async () => {
     await liveView.goto(`${collector.url}/#people/${CUSTOMER}`);
-    await expect.poll(() => liveView.locator('#person-ids').textContent(), { timeout: 10_000 }).toMatch(/ · \d+ messages$/);
+    await expect
+      .poll(() => liveView.locator('#person-ids').textContent(), { timeout: 10_000 })
+      .toMatch(/ · \d+ messages$/);
     const stated = (await liveView.locator('#person-ids').textContent())!.match(/ · (\d+) messages$/)![1];
     const headings = await liveView.locator('#people thead th').allTextContents();
     const row = liveView.locator('#people tbody tr', { hasText: CUSTOMER });
@@ -144,7 +152,9 @@ describe('the shop and the live view', () => {
     };
     expect(await find('added_to_cart', false)).toBe('1 person performed "added_to_cart" at least 1× within 30d');
     expect(await find('never_sent', false)).toBe('0 people performed "never_sent" at least 1× within 30d');
-    expect(await find('never_sent_either', true)).toBe('1 person has not performed "never_sent_either" at least 1× within 30d');
+    expect(await find('never_sent_either', true)).toBe(
+      '1 person has not performed "never_sent_either" at least 1× within 30d',
+    );
   });
 
   it('sends scrolled_to_bottom once when the reader reaches the end of the article', async () => {
@@ -204,7 +214,9 @@ describe('the shop and the live view', () => {
     const shown = liveView.locator('#chart .u-legend .u-series').first().locator('.u-value');
     await expect.poll(() => shown.textContent(), { timeout: 10_000 }).toMatch(/^\d{4}-\d\d-\d\d \d{1,2}:\d\d[ap]m$/);
     const [, date, hour, minute, half] = (await shown.textContent())!.match(/^(\S+) (\d+):(\d+)([ap]m)$/)!;
-    const asUtc = Date.parse(`${date}T${String((Number(hour) % 12) + (half == 'pm' ? 12 : 0)).padStart(2, '0')}:${minute}:00Z`);
+    const asUtc = Date.parse(
+      `${date}T${String((Number(hour) % 12) + (half == 'pm' ? 12 : 0)).padStart(2, '0')}:${minute}:00Z`,
+    );
     // The chart spans the last 30 minutes; read as local (+5:45) time the label would be hours off.
     expect(asUtc).toBeGreaterThan(Date.now() - 32 * 60_000);
     expect(asUtc).toBeLessThanOrEqual(Date.now());
@@ -222,6 +234,7 @@ describe('the shop and the live view', () => {
     // Every run leaves one in test-results/; the README's copy changes only when asked, so a
     // test run does not dirty the working tree.
     await liveView.screenshot({ path: 'test-results/live-view.png' });
-    if (process.env.UPDATE_SCREENSHOTS || !existsSync('docs/live-view.png')) await liveView.screenshot({ path: 'docs/live-view.png' });
+    if (process.env.UPDATE_SCREENSHOTS || !existsSync('docs/live-view.png'))
+      await liveView.screenshot({ path: 'docs/live-view.png' });
   });
 });

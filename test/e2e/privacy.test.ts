@@ -23,7 +23,10 @@ function snippet(siteId: string, attributes: Record<string, string> = {}) {
     .replace('YOUR_SITE_ID', siteId)
     .replace('https://YOUR_CDN/cio.js', '/dist/cio.js')
     .replace('https://YOUR_ENDPOINT', collector.url);
-  const withAttributes = html.replace(/(\w+)(\.setAttribute\("data-endpoint","[^"]*"\))/, (_, v, call) => v + call + extra.map((e) => ',' + v + e).join(''));
+  const withAttributes = html.replace(
+    /(\w+)(\.setAttribute\("data-endpoint","[^"]*"\))/,
+    (_, v, call) => v + call + extra.map((e) => ',' + v + e).join(''),
+  );
   if (extra.length && withAttributes == html) throw new Error('the snippet no longer sets data-endpoint');
   return withAttributes;
 }
@@ -31,19 +34,30 @@ function snippet(siteId: string, attributes: Record<string, string> = {}) {
 /** Serves `path` as a page with the snippet and then `script`. */
 function page(path: string, siteId: string, attributes: Record<string, string> = {}, script = '') {
   routes[path] = (_req, res) =>
-    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Privacy</title>${snippet(siteId, attributes)}<script>${script}</script>`);
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(`<!doctype html><title>Privacy</title>${snippet(siteId, attributes)}<script>${script}</script>`);
   return site.url + path;
 }
 
 /** Every request the collector received for this site id (acknowledged or not). */
 const requestsFor = (siteId: string) => collector.requests.filter((r) => r.body?.writeKey === siteId);
-const messagesFor = (siteId: string) => requestsFor(siteId).filter((r) => r.status === 200).flatMap((r) => r.body.batch);
+const messagesFor = (siteId: string) =>
+  requestsFor(siteId)
+    .filter((r) => r.status === 200)
+    .flatMap((r) => r.body.batch);
 
 /** What this origin holds: cookie names and localStorage keys, each sorted. */
 async function stored(context: BrowserContext, p: Page) {
   const keys = await p.evaluate(() => Object.keys(localStorage).sort());
   const cookies = (await context.cookies()).map((c) => c.name).sort();
-  const documentCookies = await p.evaluate(() => document.cookie.split('; ').filter(Boolean).map((c) => c.split('=')[0]).sort());
+  const documentCookies = await p.evaluate(() =>
+    document.cookie
+      .split('; ')
+      .filter(Boolean)
+      .map((c) => c.split('=')[0])
+      .sort(),
+  );
   expect(documentCookies).toEqual(cookies);
   return { keys, cookies };
 }
@@ -63,7 +77,8 @@ async function open(context: BrowserContext, url: string) {
 beforeAll(async () => {
   collector = await startTestCollector();
   site = await startStaticServer(process.cwd(), routes);
-  routes['/blank.html'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
+  routes['/blank.html'] = (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
   browser = await launchChromium();
 });
 
@@ -76,7 +91,15 @@ afterAll(async () => {
 describe('data-consent="pending"', () => {
   it('keeps calls in memory, with no request, cookie or storage, until _cio.consent(true) sends them', async () => {
     const context = await browser.newContext();
-    const { p, errors } = await open(context, page('/pending.html', 'pending-1', { consent: 'pending' }, "_cio.identify('u-1', { email: 'u1@example.com' }); _cio.track('before_load', { n: 0 });"));
+    const { p, errors } = await open(
+      context,
+      page(
+        '/pending.html',
+        'pending-1',
+        { consent: 'pending' },
+        "_cio.identify('u-1', { email: 'u1@example.com' }); _cio.track('before_load', { n: 0 });",
+      ),
+    );
     await p.evaluate(() => {
       (window as any)._cio.track('after_load', { n: 1 });
       return (window as any)._cio.flush();
@@ -87,7 +110,12 @@ describe('data-consent="pending"', () => {
 
     await p.evaluate(() => (window as any)._cio.consent(true));
     await collector.waitFor(() => messagesFor('pending-1').length >= 4);
-    expect(messagesFor('pending-1').map((m) => m.event ?? m.type)).toEqual(['identify', 'before_load', 'page', 'after_load']);
+    expect(messagesFor('pending-1').map((m) => m.event ?? m.type)).toEqual([
+      'identify',
+      'before_load',
+      'page',
+      'after_load',
+    ]);
     const { keys, cookies } = await stored(context, p);
     expect(cookies).toEqual(['_cioanonid', '_cioid']);
     // _cio_ok: when the collector last answered 2xx (no personal data; see the README's storage table)
@@ -98,7 +126,15 @@ describe('data-consent="pending"', () => {
 
   it('_cio.consent(false) through the stub, before cio.js loads: nothing sent, only _cio_optout stored', async () => {
     const context = await browser.newContext();
-    const { p, errors } = await open(context, page('/pending-refused.html', 'pending-2', { consent: 'pending' }, "_cio.track('queued'); _cio.consent(false); _cio.track('after_refusal');"));
+    const { p, errors } = await open(
+      context,
+      page(
+        '/pending-refused.html',
+        'pending-2',
+        { consent: 'pending' },
+        "_cio.track('queued'); _cio.consent(false); _cio.track('after_refusal');",
+      ),
+    );
     await p.evaluate(() => (window as any)._cio.flush());
     await sleep(1500);
     expect(requestsFor('pending-2')).toEqual([]);
@@ -113,7 +149,15 @@ describe('consent(false)', () => {
     const context = await browser.newContext();
     collector.behave({ kind: 'status', status: 503 }); // keep messages in the outbox
     try {
-      const { p, errors } = await open(context, page('/refuse.html', 'refuse-1', {}, "_cio.identify('u-2', { email: 'u2@example.com' }); _cio.track('kept_back');"));
+      const { p, errors } = await open(
+        context,
+        page(
+          '/refuse.html',
+          'refuse-1',
+          {},
+          "_cio.identify('u-2', { email: 'u2@example.com' }); _cio.track('kept_back');",
+        ),
+      );
       await collector.waitFor(() => requestsFor('refuse-1').length >= 1);
       const before = await stored(context, p);
       expect(before.cookies).toEqual(['_cioanonid', '_cioid']);
@@ -161,7 +205,13 @@ describe('consent(false) with two tabs open', () => {
     await b.p.evaluate(() => addEventListener('storage', (e) => ((window as any).__heard ||= e.key == '_cio_optout')));
     await a.p.evaluate(() => (window as any)._cio.consent(false));
     await b.p.waitForFunction(() => (window as any).__heard);
-    await b.p.evaluate(() => ((window as any)._cio.identify('bob'), (window as any)._cio.track('after_refusal'), (window as any)._cio.flush()));
+    await b.p.evaluate(
+      () => (
+        (window as any)._cio.identify('bob'),
+        (window as any)._cio.track('after_refusal'),
+        (window as any)._cio.flush()
+      ),
+    );
     await b.p.close({ runBeforeUnload: true }); // a page hide, which would beacon anything left
     await sleep(1500);
     expect(messagesFor('two-tabs-1').filter((m) => m.event == 'after_refusal' || m.type == 'identify')).toEqual([]);
@@ -194,31 +244,43 @@ describe('logout', () => {
 });
 
 describe('privacy signals', () => {
-  const gpc = () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
+  const gpc = () =>
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
   const dnt = () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1', configurable: true });
 
   it.each([
     ['data-respect-gpc="true" with navigator.globalPrivacyControl', 'gpc-1', { 'respect-gpc': 'true' }, gpc],
     ['data-respect-dnt="true" with Do Not Track on', 'dnt-1', { 'respect-dnt': 'true' }, dnt],
-  ])('%s: nothing sent, nothing stored, even after consent(true) and a page-hide', async (_, siteId, attributes, signal) => {
-    const context = await browser.newContext();
-    await context.addInitScript(signal);
-    const { p, errors } = await open(context, page(`/${siteId}.html`, siteId, attributes, "_cio.identify('u-3', { email: 'u3@example.com' }); _cio.track('signalled');"));
-    await p.evaluate(() => {
-      const cio = (window as any)._cio;
-      cio.consent(true);
-      cio.track('after_consent');
-      return cio.flush();
-    });
-    await sleep(1500);
-    expect(await stored(context, p)).toEqual({ keys: [], cookies: [] });
-    await p.evaluate(() => (location.href = '/blank.html'));
-    await p.waitForURL('**/blank.html');
-    await sleep(1000);
-    expect(requestsFor(siteId)).toEqual([]);
-    expect(errors).toEqual([]);
-    await context.close();
-  });
+  ])(
+    '%s: nothing sent, nothing stored, even after consent(true) and a page-hide',
+    async (_, siteId, attributes, signal) => {
+      const context = await browser.newContext();
+      await context.addInitScript(signal);
+      const { p, errors } = await open(
+        context,
+        page(
+          `/${siteId}.html`,
+          siteId,
+          attributes,
+          "_cio.identify('u-3', { email: 'u3@example.com' }); _cio.track('signalled');",
+        ),
+      );
+      await p.evaluate(() => {
+        const cio = (window as any)._cio;
+        cio.consent(true);
+        cio.track('after_consent');
+        return cio.flush();
+      });
+      await sleep(1500);
+      expect(await stored(context, p)).toEqual({ keys: [], cookies: [] });
+      await p.evaluate(() => (location.href = '/blank.html'));
+      await p.waitForURL('**/blank.html');
+      await sleep(1000);
+      expect(requestsFor(siteId)).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  );
 
   it('tracks as usual with the signal on but the tag not asking to respect it', async () => {
     const context = await browser.newContext();

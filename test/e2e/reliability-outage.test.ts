@@ -6,7 +6,16 @@
 // docs/reliability.md (see fixtures/).
 import { describe, expect, it } from 'vitest';
 import type { TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, openShop, shopUrl, sleep, trackBurst, untilSent, expectAllDelivered, reliabilitySuite } from './fixtures/reliability-kit';
+import {
+  awaitDelivery,
+  openShop,
+  shopUrl,
+  sleep,
+  trackBurst,
+  untilSent,
+  expectAllDelivered,
+  reliabilitySuite,
+} from './fixtures/reliability-kit';
 
 const suite = reliabilitySuite('outage');
 const { report, newCollector } = suite;
@@ -17,7 +26,11 @@ const refused = (c: TestCollector) => c.requests.filter((r) => r.status !== 200)
 describe('reliability: the collector or the network fails', () => {
   it('scenario 3: delivers everything once the collector is back from a 10 s outage', async () => {
     const s = await report.runAll(
-      { id: '3', title: 'Collector down (503) for 10 s while 20 events are tracked, then back', checks: '`refused`: requests answered 503 during the outage' },
+      {
+        id: '3',
+        title: 'Collector down (503) for 10 s while 20 events are tracked, then back',
+        checks: '`refused`: requests answered 503 during the outage',
+      },
       async () => {
         const collector = await newCollector();
         collector.behave(DOWN);
@@ -29,7 +42,14 @@ describe('reliability: the collector or the network fails', () => {
         const backAt = Date.now();
         const t = await awaitDelivery(collector, 20);
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - backAt, refused: refused(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - backAt,
+          refused: refused(collector),
+          pageErrors: errors.length,
+        };
       },
     );
     expectAllDelivered(s);
@@ -39,7 +59,8 @@ describe('reliability: the collector or the network fails', () => {
     const s = await report.runAll(
       {
         id: '4',
-        title: 'Collector down, 20 events tracked, the page reloaded 3 s later, the collector back 5 s after the reload',
+        title:
+          'Collector down, 20 events tracked, the page reloaded 3 s later, the collector back 5 s after the reload',
         checks: '`refused`: requests (fetches and beacons) answered 503 during the outage',
       },
       async () => {
@@ -55,7 +76,14 @@ describe('reliability: the collector or the network fails', () => {
         const backAt = Date.now();
         const t = await awaitDelivery(collector, 20);
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - backAt, refused: refused(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - backAt,
+          refused: refused(collector),
+          pageErrors: errors.length,
+        };
       },
     );
     expectAllDelivered(s);
@@ -135,7 +163,17 @@ describe('reliability: the collector or the network fails', () => {
         await context.setOffline(false);
         const t = await awaitDelivery(collector, 20);
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - backAt, attemptsOffline, attemptsOnline, onLine, pageErrors: errors.length, ...(offlineLog.length ? { offlineLog: offlineLog.join('; ') } : {}) };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - backAt,
+          attemptsOffline,
+          attemptsOnline,
+          onLine,
+          pageErrors: errors.length,
+          ...(offlineLog.length ? { offlineLog: offlineLog.join('; ') } : {}),
+        };
       },
     );
     expectAllDelivered(s);
@@ -161,7 +199,14 @@ describe('reliability: the collector or the network fails', () => {
         const backAt = Date.now();
         const t = await awaitDelivery(collector, 40);
         await context.close();
-        return { tracked: 40, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - backAt, refused: refused(collector), pageErrors: a.errors.length + b.errors.length };
+        return {
+          tracked: 40,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - backAt,
+          refused: refused(collector),
+          pageErrors: a.errors.length + b.errors.length,
+        };
       },
     );
     expectAllDelivered(s);

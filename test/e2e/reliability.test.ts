@@ -5,7 +5,19 @@
 // Figures go to test-results/reliability/ and docs/reliability.md (see fixtures/).
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { awaitDelivery, beaconCount, openShop, retriesIn, shopUrl, sleep, tally, trackBurst, untilSent, expectAllDelivered, reliabilitySuite } from './fixtures/reliability-kit';
+import {
+  awaitDelivery,
+  beaconCount,
+  openShop,
+  retriesIn,
+  shopUrl,
+  sleep,
+  tally,
+  trackBurst,
+  untilSent,
+  expectAllDelivered,
+  reliabilitySuite,
+} from './fixtures/reliability-kit';
 
 const suite = reliabilitySuite('unload');
 const { report, newCollector } = suite;
@@ -25,7 +37,13 @@ describe('reliability: the page goes away right after tracking', () => {
         await page.waitForURL(next);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+        };
       });
       expectAllDelivered(s);
     });
@@ -46,7 +64,8 @@ describe('reliability: the page goes away right after tracking', () => {
       // Held for the 1 s batch, as before, the page view was unanswered at 300 ms: 20 of 20 twice.
       name: 'a first visit left 300 ms after load pays no duplicates: its first message went at once and was answered',
       title: 'As 1a, but the 20 calls and the navigation come 300 ms after the page loaded (a first visit)',
-      checks: 'whether a first visit that lives a moment trusts its handovers (its page view went at once, not after 1 s)',
+      checks:
+        'whether a first visit that lives a moment trusts its handovers (its page view went at once, not after 1 s)',
       wait: (page: Page) => page.waitForTimeout(300),
     },
   ])
@@ -61,7 +80,13 @@ describe('reliability: the page goes away right after tracking', () => {
         await page.waitForURL(url);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+        };
       });
       expectAllDelivered(s);
       expect(s.runs.map((r) => r.duplicates)).toEqual(s.runs.map(() => 0));
@@ -87,7 +112,14 @@ describe('reliability: the page goes away right after tracking', () => {
         const { errors } = await openShop(context, url);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beforeReopen, beacons: beaconCount(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          beforeReopen,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+        };
       },
     );
     expectAllDelivered(s);
@@ -97,7 +129,8 @@ describe('reliability: the page goes away right after tracking', () => {
     const s = await report.runAll(
       {
         id: '2b',
-        title: 'Collector down (503); close the tab right after 20 track calls; collector back; open the site again in a new tab',
+        title:
+          'Collector down (503); close the tab right after 20 track calls; collector back; open the site again in a new tab',
         checks:
           '`beforeReopen`: events acknowledged between the collector coming back and the reopen (2 s; nothing can send them); after recovery runs from opening the new tab (its page load included)',
       },
@@ -117,7 +150,15 @@ describe('reliability: the page goes away right after tracking', () => {
         const { errors } = await openShop(context, url);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - reopenAt, beforeReopen, beacons: beaconCount(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - reopenAt,
+          beforeReopen,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+        };
       },
     );
     expectAllDelivered(s);
@@ -128,7 +169,8 @@ describe('reliability: the page goes away right after tracking', () => {
     const s = await report.runAll(
       {
         id: '2c',
-        title: 'Collector down and slow to say so (503 after 500 ms); close the tab right after 20 track calls; collector back; open the site again',
+        title:
+          'Collector down and slow to say so (503 after 500 ms); close the tab right after 20 track calls; collector back; open the site again',
         checks: '`beforeReopen` as in 2b; after recovery runs from opening the new tab',
       },
       async () => {
@@ -147,7 +189,15 @@ describe('reliability: the page goes away right after tracking', () => {
         const { errors } = await openShop(context, url);
         const t = await awaitDelivery(collector, 20, { timeoutMs: 10_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, recoveryMs: t.lastAt - reopenAt, beforeReopen, beacons: beaconCount(collector), pageErrors: errors.length };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          recoveryMs: t.lastAt - reopenAt,
+          beforeReopen,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+        };
       },
     );
     expectAllDelivered(s);
@@ -155,7 +205,12 @@ describe('reliability: the page goes away right after tracking', () => {
 
   it('scenario 8: delivers when localStorage and document.cookie throw, without a page error', async () => {
     const s = await report.runAll(
-      { id: '8', title: 'localStorage and document.cookie throw (a storage policy); track 20, navigate to a page without the snippet', checks: 'no page error' },
+      {
+        id: '8',
+        title:
+          'localStorage and document.cookie throw (a storage policy); track 20, navigate to a page without the snippet',
+        checks: 'no page error',
+      },
       async () => {
         const collector = await newCollector();
         const context = await suite.browser.newContext();
@@ -170,10 +225,10 @@ describe('reliability: the page goes away right after tracking', () => {
         const { page, errors } = await openShop(context, shopUrl(suite.site, collector));
         const isBlocked = await page.evaluate(() => {
           try {
-            return void localStorage, false;
+            return (void localStorage, false);
           } catch {
             try {
-              return void document.cookie, false;
+              return (void document.cookie, false);
             } catch {
               return true;
             }
@@ -183,7 +238,14 @@ describe('reliability: the page goes away right after tracking', () => {
         await page.waitForURL('**/plain.html');
         const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
         await context.close();
-        return { tracked: 20, delivered: t.delivered, duplicates: t.duplicates, beacons: beaconCount(collector), pageErrors: errors.length, storageBlocked: String(isBlocked) };
+        return {
+          tracked: 20,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          beacons: beaconCount(collector),
+          pageErrors: errors.length,
+          storageBlocked: String(isBlocked),
+        };
       },
     );
     expectAllDelivered(s);
@@ -209,7 +271,15 @@ describe('reliability: the page goes away right after tracking', () => {
         const maxBodyBytes = Math.max(...collector.requests.map((r) => r.bytes));
         const retriesNextPage = await retriesIn(page);
         await context.close();
-        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, maxBodyBytes, requests: collector.requests.length, beacons: beaconCount(collector), retriesNextPage };
+        return {
+          tracked: 300,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          maxBodyBytes,
+          requests: collector.requests.length,
+          beacons: beaconCount(collector),
+          retriesNextPage,
+        };
       },
     );
     expectAllDelivered(s);
@@ -235,7 +305,13 @@ describe('reliability: the page goes away right after tracking', () => {
         const t = await awaitDelivery(collector, 300, { timeoutMs: 30_000, settleMs: 500 });
         const retries = await retriesIn(page);
         await context.close();
-        return { tracked: 300, delivered: t.delivered, duplicates: t.duplicates, retries, drainMs: t.lastAt - startedAt };
+        return {
+          tracked: 300,
+          delivered: t.delivered,
+          duplicates: t.duplicates,
+          retries,
+          drainMs: t.lastAt - startedAt,
+        };
       },
     );
     expectAllDelivered(s);

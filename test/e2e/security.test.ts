@@ -36,7 +36,10 @@ function serve(path: string, html: string, headers: Record<string, string> = {})
 }
 
 const requestsFor = (siteId: string) => collector.requests.filter((r) => r.body?.writeKey === siteId);
-const messagesFor = (siteId: string) => requestsFor(siteId).filter((r) => r.status === 200).flatMap((r) => r.body.batch);
+const messagesFor = (siteId: string) =>
+  requestsFor(siteId)
+    .filter((r) => r.status === 200)
+    .flatMap((r) => r.body.batch);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A new page that records uncaught errors and console warnings. */
@@ -48,7 +51,8 @@ async function newPage() {
   p.on('console', (m) => m.type() == 'warning' && warnings.push(m.text()));
   return { p, errors, warnings };
 }
-const loaded = (p: Page, timeout = 10_000) => p.waitForFunction(() => (window as any)._cio?.__tracklet === 1, undefined, { timeout });
+const loaded = (p: Page, timeout = 10_000) =>
+  p.waitForFunction(() => (window as any)._cio?.__tracklet === 1, undefined, { timeout });
 
 beforeAll(async () => {
   collector = await startTestCollector();
@@ -56,15 +60,19 @@ beforeAll(async () => {
   cdn = await startStaticServer(process.cwd(), cdnRoutes);
   const cio = readFileSync('dist/cio.js');
   // The CDN sends Access-Control-Allow-Origin: SRI with crossorigin="anonymous" needs CORS.
-  cdnRoutes['/cio.js'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end(cio);
+  cdnRoutes['/cio.js'] = (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end(cio);
   cdnRoutes['/tampered/cio.js'] = (_req, res) =>
-    res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end(Buffer.concat([cio, Buffer.from('\n;window.__tampered=1;')]));
+    res
+      .writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' })
+      .end(Buffer.concat([cio, Buffer.from('\n;window.__tampered=1;')]));
   routes['/csp-report'] = (req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => (cspReports.push(body), res.writeHead(204).end()));
   };
-  routes['/blank.html'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
+  routes['/blank.html'] = (_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Blank</title>');
   browser = await launchChromium();
 });
 
@@ -84,7 +92,12 @@ describe('a page that misuses the stub', () => {
 
   it('gets no exception, before or after cio.js loads, and the good calls still arrive', async () => {
     const { p, errors, warnings } = await newPage();
-    await p.goto(serve('/misuse.html', `<!doctype html><title>Misuse</title>${snippet('misuse-1')}<script>${misuse.replace('NUMBER', '1')}</script>`));
+    await p.goto(
+      serve(
+        '/misuse.html',
+        `<!doctype html><title>Misuse</title>${snippet('misuse-1')}<script>${misuse.replace('NUMBER', '1')}</script>`,
+      ),
+    );
     await loaded(p);
     await p.evaluate((code) => new Function(code)(), misuse.replace('NUMBER', '2'));
     await p.evaluate(() => (window as any)._cio.flush());
@@ -98,8 +111,13 @@ describe('a page that misuses the stub', () => {
 
   it("survives _cio.push(['hasOwnProperty', 'x']) queued before cio.js loads", async () => {
     const { p, errors } = await newPage();
-    await p.goto(serve('/inherited.html', `<!doctype html><title>Inherited</title>${snippet('inherited-1')}
-      <script>_cio.push(['hasOwnProperty', 'x']); _cio.push(['constructor']); _cio.track('after_inherited');</script>`));
+    await p.goto(
+      serve(
+        '/inherited.html',
+        `<!doctype html><title>Inherited</title>${snippet('inherited-1')}
+      <script>_cio.push(['hasOwnProperty', 'x']); _cio.push(['constructor']); _cio.track('after_inherited');</script>`,
+      ),
+    );
     await loaded(p, 3000);
     await collector.waitFor(() => messagesFor('inherited-1').some((m) => m.event === 'after_inherited'), 3000);
     expect(errors).toEqual([]);
@@ -160,8 +178,13 @@ describe('a page that breaks globals after cio.js loaded', () => {
 describe('no personal data in URLs', () => {
   it("sends every request, fetch or beacon, to /v1/batch with no query but the body's encoding, the data in the POST body", async () => {
     const { p } = await newPage();
-    await p.goto(serve('/pii.html', `<!doctype html><title>PII</title>${snippet('pii-1')}
-      <script>_cio.identify('person@example.com', { email: 'person@example.com', phone: '+15550100' }); _cio.track('checkout', { card_last4: '4242' });</script>`));
+    await p.goto(
+      serve(
+        '/pii.html',
+        `<!doctype html><title>PII</title>${snippet('pii-1')}
+      <script>_cio.identify('person@example.com', { email: 'person@example.com', phone: '+15550100' }); _cio.track('checkout', { card_last4: '4242' });</script>`,
+      ),
+    );
     await loaded(p);
     await collector.waitFor(() => messagesFor('pii-1').some((m) => m.event === 'checkout'));
     await p.evaluate(() => {
@@ -185,7 +208,11 @@ describe('Content-Security-Policy', () => {
   const listener = `<script nonce="${NONCE}">window.__violations = [];
     document.addEventListener('securitypolicyviolation', function (e) { __violations.push(e.violatedDirective + ' ' + e.blockedURI); });</script>`;
   const cspPage = (siteId: string, connectSrc: string, file?: string) =>
-    `<!doctype html><title>CSP</title>${listener}${snippet(siteId, { file, src: cdn.url + '/cio.js', nonce: NONCE }).replace(
+    `<!doctype html><title>CSP</title>${listener}${snippet(siteId, {
+      file,
+      src: cdn.url + '/cio.js',
+      nonce: NONCE,
+    }).replace(
       /(\w+)(\.setAttribute\("data-endpoint","[^"]*"\))/,
       (_, v, call) => `${v}${call},${v}.setAttribute("data-debug","true")`,
     )}<script nonce="${NONCE}">_cio.identify('u-csp', { email: 'csp@example.com' }); _cio.track('under_csp', { n: 1 });</script>`;
@@ -193,7 +220,9 @@ describe('Content-Security-Policy', () => {
   it('raises no violation (in the page or at report-uri) and delivers, incl. the page-hide beacon', async () => {
     cspReports.length = 0;
     const { p, errors } = await newPage();
-    await p.goto(serve('/csp.html', cspPage('csp-1', collector.url), { 'content-security-policy': csp(collector.url) }));
+    await p.goto(
+      serve('/csp.html', cspPage('csp-1', collector.url), { 'content-security-policy': csp(collector.url) }),
+    );
     await loaded(p);
     await collector.waitFor(() => messagesFor('csp-1').some((m) => m.event === 'under_csp'));
     const violations = await p.evaluate(() => (window as any).__violations);
@@ -224,7 +253,9 @@ describe('Content-Security-Policy', () => {
 
   it('dist/cio.js uses no eval, no new Function, no inline style', () => {
     const cio = readFileSync('dist/cio.js', 'utf8');
-    expect(cio).not.toMatch(/\beval\s*\(|new Function|Function\(|\.style\b|setAttribute\(\s*["']style|cssText|insertRule/);
+    expect(cio).not.toMatch(
+      /\beval\s*\(|new Function|Function\(|\.style\b|setAttribute\(\s*["']style|cssText|insertRule/,
+    );
   });
 });
 
@@ -232,10 +263,14 @@ describe('Subresource Integrity (dist/snippet-sri.html)', () => {
   it('loads cio.js from the CDN with integrity and crossorigin, under the strict CSP, and delivers', async () => {
     cspReports.length = 0;
     const { p, errors } = await newPage();
-    const url = serve('/sri.html', `<!doctype html><title>SRI</title>${snippet('sri-1', { file: 'dist/snippet-sri.html', src: cdn.url + '/cio.js', nonce: NONCE })}
-      <script nonce="${NONCE}">_cio.track('with_sri');</script>`, {
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${NONCE}' ${cdn.url}; connect-src ${collector.url}; style-src 'none'; report-uri /csp-report`,
-    });
+    const url = serve(
+      '/sri.html',
+      `<!doctype html><title>SRI</title>${snippet('sri-1', { file: 'dist/snippet-sri.html', src: cdn.url + '/cio.js', nonce: NONCE })}
+      <script nonce="${NONCE}">_cio.track('with_sri');</script>`,
+      {
+        'content-security-policy': `default-src 'none'; script-src 'nonce-${NONCE}' ${cdn.url}; connect-src ${collector.url}; style-src 'none'; report-uri /csp-report`,
+      },
+    );
     await p.goto(url);
     await loaded(p);
     const tag = await p.evaluate(() => {
@@ -253,10 +288,21 @@ describe('Subresource Integrity (dist/snippet-sri.html)', () => {
     const { p, errors } = await newPage();
     const consoleErrors: string[] = [];
     p.on('console', (m) => m.type() == 'error' && consoleErrors.push(m.text()));
-    await p.goto(serve('/sri-tampered.html', `<!doctype html><title>SRI</title>${snippet('sri-2', { file: 'dist/snippet-sri.html', src: cdn.url + '/tampered/cio.js' })}
-      <script>_cio.track('never_sent');</script>`));
+    await p.goto(
+      serve(
+        '/sri-tampered.html',
+        `<!doctype html><title>SRI</title>${snippet('sri-2', { file: 'dist/snippet-sri.html', src: cdn.url + '/tampered/cio.js' })}
+      <script>_cio.track('never_sent');</script>`,
+      ),
+    );
     await sleep(2000);
-    expect(await p.evaluate(() => [(window as any).__tampered, (window as any)._cio.__tracklet, Array.isArray((window as any)._cio)])).toEqual([undefined, undefined, true]);
+    expect(
+      await p.evaluate(() => [
+        (window as any).__tampered,
+        (window as any)._cio.__tracklet,
+        Array.isArray((window as any)._cio),
+      ]),
+    ).toEqual([undefined, undefined, true]);
     expect(consoleErrors.join()).toMatch(/integrity/i);
     expect(requestsFor('sri-2')).toEqual([]);
     expect(errors).toEqual([]);

@@ -27,13 +27,16 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync('dist/cio.js'));
     },
     '/page.html': (_req, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop</title>${snippet(collector.url)}
+      res.writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><title>Shop</title>${snippet(collector.url)}
 <script>_cio.identify({ id: 'u-1', email: 'u1@example.com' }); _cio.track('before_load', { n: 0 });</script>`),
     // The page keeps a reference to the queue and to a stub method before cio.js arrives.
     '/refs.html': (_req, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Refs</title>${snippet(collector.url)}
+      res.writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><title>Refs</title>${snippet(collector.url)}
 <script>window.cio = window._cio; window.track = _cio.track;</script>`),
-    '/next.html': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Next</title>'),
+    '/next.html': (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Next</title>'),
   });
   browser = await launchChromium();
 });
@@ -58,7 +61,7 @@ describe('the pasted snippet', () => {
     await page.waitForURL('**/next.html');
     await collector.waitFor(() => collector.messages().filter((m) => m.type === 'track').length >= 21);
 
-    const tracks = collector.messages().filter((m) => m.type === "track");
+    const tracks = collector.messages().filter((m) => m.type === 'track');
     expect(tracks.map((m) => m.properties.n).sort((a, b) => a - b)).toEqual([...Array(21).keys()]);
     expect(tracks.every((m) => m.userId === 'u-1')).toBe(true);
     const identify = collector.messages().find((m) => m.type === 'identify');
@@ -101,7 +104,12 @@ describe('the pasted snippet', () => {
     });
     const names = ['after_ref_method', 'after_ref_push', 'after_saved_stub', 'after_global'];
     await collector.waitFor(() => names.every((n) => collector.messages().some((m) => m.event === n)));
-    expect(collector.messages().filter((m) => names.includes(m.event)).map((m) => m.event)).toEqual(names);
+    expect(
+      collector
+        .messages()
+        .filter((m) => names.includes(m.event))
+        .map((m) => m.event),
+    ).toEqual(names);
     await page.close();
   });
 });

@@ -21,7 +21,10 @@ export const CHROMIUM_ARGS = [
  * `withBackForwardCache`: playwright turns the back/forward cache off by default
  * (--disable-back-forward-cache); tests of bfcache eligibility need it on.
  */
-export async function launchChromium(extraArgs: string[] = [], { withBackForwardCache = false } = {}): Promise<Browser> {
+export async function launchChromium(
+  extraArgs: string[] = [],
+  { withBackForwardCache = false } = {},
+): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (.ci/run does)`);
   }

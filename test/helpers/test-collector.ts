@@ -74,7 +74,9 @@ export async function startTestCollector(): Promise<TestCollector> {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const contentEncoding = String(req.headers['content-encoding'] ?? '');
-      const isGzip = new URL(req.url ?? '/', 'http://x').searchParams.get('encoding')?.toLowerCase() === 'gzip' || /^(x-)?gzip$/i.test(contentEncoding.trim());
+      const isGzip =
+        new URL(req.url ?? '/', 'http://x').searchParams.get('encoding')?.toLowerCase() === 'gzip' ||
+        /^(x-)?gzip$/i.test(contentEncoding.trim());
       const json = isGzip ? gunzipOrUndefined(raw) : raw;
       let body: any;
       try {
@@ -120,7 +122,8 @@ export async function startTestCollector(): Promise<TestCollector> {
   const { port } = server.address() as AddressInfo;
 
   // Only what was acknowledged counts as delivered.
-  const messages = () => requests.filter((r) => r.status === 200 && Array.isArray(r.body?.batch)).flatMap((r) => r.body.batch);
+  const messages = () =>
+    requests.filter((r) => r.status === 200 && Array.isArray(r.body?.batch)).flatMap((r) => r.body.batch);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -143,7 +146,11 @@ export async function startTestCollector(): Promise<TestCollector> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

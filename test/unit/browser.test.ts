@@ -16,7 +16,10 @@ function pasteSnippet() {
   const call = '})(window, document);';
   expect(source).toContain(call);
   const captured: HTMLScriptElement[] = [];
-  const doc = { createElement: (tag: string) => document.createElement(tag), head: { appendChild: (el: HTMLScriptElement) => captured.push(el) } };
+  const doc = {
+    createElement: (tag: string) => document.createElement(tag),
+    head: { appendChild: (el: HTMLScriptElement) => captured.push(el) },
+  };
   new Function('window', 'stubDocument', source.replace(call, '})(window, stubDocument);'))(window, doc);
   expect(captured).toHaveLength(1);
   return captured[0];
@@ -27,7 +30,8 @@ function addScriptTag(attributes: Record<string, string> = {}) {
   const el = document.createElement('script');
   el.id = 'cio-tracker';
   el.type = 'text/plain'; // never executed nor fetched
-  for (const [k, v] of Object.entries({ 'data-site-id': 'site-1', 'data-endpoint': ENDPOINT, ...attributes })) el.setAttribute(k, v);
+  for (const [k, v] of Object.entries({ 'data-site-id': 'site-1', 'data-endpoint': ENDPOINT, ...attributes }))
+    el.setAttribute(k, v);
   document.head.appendChild(el);
 }
 
@@ -218,7 +222,9 @@ describe('cio.js', () => {
     await loadCioJs();
     await w._cio.flush();
     expect(s.requests).toHaveLength(0);
-    expect(warn.mock.calls.map((c) => c[0])).toEqual(['tracklet: createTracker(): siteId is required; calls are ignored']);
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      'tracklet: createTracker(): siteId is required; calls are ignored',
+    ]);
   });
 
   it.each([

@@ -8,8 +8,14 @@ let s: Setup;
 beforeEach(() => (s = setup()));
 afterEach(() => vi.useRealTimers());
 
-const storageKeys = (s: Setup) => Array.from({ length: s.win.localStorage.length }, (_, i) => s.win.localStorage.key(i)).sort();
-const cookieNames = (s: Setup) => s.win.document.cookie.split('; ').filter(Boolean).map((c) => c.split('=')[0]).sort();
+const storageKeys = (s: Setup) =>
+  Array.from({ length: s.win.localStorage.length }, (_, i) => s.win.localStorage.key(i)).sort();
+const cookieNames = (s: Setup) =>
+  s.win.document.cookie
+    .split('; ')
+    .filter(Boolean)
+    .map((c) => c.split('=')[0])
+    .sort();
 
 describe("consent: 'pending'", () => {
   it('stores and sends nothing, then sends what was tracked once consent(true) is given', async () => {
@@ -101,7 +107,9 @@ describe('consent(false)', () => {
     cio.track('back');
     await settle();
     await cio.flush();
-    expect(s.sent().map((m: any) => [m.event, m.userId, m.anonymousId == 'before-refusal'])).toEqual([['back', undefined, false]]);
+    expect(s.sent().map((m: any) => [m.event, m.userId, m.anonymousId == 'before-refusal'])).toEqual([
+      ['back', undefined, false],
+    ]);
     expect(s.win.localStorage.getItem('_cioid')).toBeNull();
   });
 
@@ -118,8 +126,16 @@ describe('consent(false)', () => {
 });
 
 describe.each([
-  ['respectGPC', 'navigator.globalPrivacyControl = true', (s: Setup) => Object.defineProperty(s.win.navigator, 'globalPrivacyControl', { value: true, configurable: true })],
-  ['respectDNT', 'navigator.doNotTrack = "1"', (s: Setup) => Object.defineProperty(s.win.navigator, 'doNotTrack', { value: '1', configurable: true })],
+  [
+    'respectGPC',
+    'navigator.globalPrivacyControl = true',
+    (s: Setup) => Object.defineProperty(s.win.navigator, 'globalPrivacyControl', { value: true, configurable: true }),
+  ],
+  [
+    'respectDNT',
+    'navigator.doNotTrack = "1"',
+    (s: Setup) => Object.defineProperty(s.win.navigator, 'doNotTrack', { value: '1', configurable: true }),
+  ],
 ] as const)('%s with %s', (option, _, signal) => {
   it('stores and sends nothing, even after consent(true)', async () => {
     s.firstVisit(); // an empty store, so that "nothing stored" means nothing

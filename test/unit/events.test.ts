@@ -38,7 +38,14 @@ describe('on and off', () => {
   });
 
   it("emits 'error' and warns, without throwing, when a call fails inside the library", async () => {
-    const cio = await s.open({}, { stringify: () => { throw new Error('broken JSON'); } });
+    const cio = await s.open(
+      {},
+      {
+        stringify: () => {
+          throw new Error('broken JSON');
+        },
+      },
+    );
     const error = vi.fn();
     cio.on('error', error);
     expect(() => cio.track('a')).not.toThrow();
@@ -48,7 +55,17 @@ describe('on and off', () => {
   });
 
   it('stays silent when console.warn itself throws', async () => {
-    const cio = await s.open({}, { console: { warn: () => { throw new Error('no console'); }, log: () => {} } });
+    const cio = await s.open(
+      {},
+      {
+        console: {
+          warn: () => {
+            throw new Error('no console');
+          },
+          log: () => {},
+        },
+      },
+    );
     expect(() => cio.track('')).not.toThrow();
   });
 });

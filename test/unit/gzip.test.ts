@@ -10,7 +10,9 @@ beforeEach(() => (s = setup()));
 afterEach(() => vi.useRealTimers());
 
 /** Node's CompressionStream, as the browser default does it. */
-const gzip = vi.fn((body: string) => new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+const gzip = vi.fn((body: string) =>
+  new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer(),
+);
 
 /**
  * Tracks `events` and flushes with a gzip that waits: `meanwhile` runs while the body is being

@@ -34,7 +34,8 @@ export interface Beacon {
 }
 
 /** The JSON inside a gzip body (a page with CompressionStream sends one to `?encoding=gzip`). */
-export const gunzip = (body: BodyInit) => new Response(new Response(body).body!.pipeThrough(new DecompressionStream('gzip'))).text();
+export const gunzip = (body: BodyInit) =>
+  new Response(new Response(body).body!.pipeThrough(new DecompressionStream('gzip'))).text();
 
 /** A v4-shaped id from a counter, so ids are predictable and still look like the real ones. */
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -86,11 +87,20 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     sendBeacon,
     console,
     /** A tracker on this window; no automatic page view unless asked for. */
-    tracker: <E extends EventMap = Record<string, any>>(options: Partial<TrackerOptions> = {}, more: Partial<IO> = {}) =>
+    tracker: <E extends EventMap = Record<string, any>>(
+      options: Partial<TrackerOptions> = {},
+      more: Partial<IO> = {},
+    ) =>
       createTracker<E>({ siteId: 'site-1', endpoint: ENDPOINT, autoTrackPage: false, ...options }, { ...io, ...more }),
     /** A tracker whose start-up flush has finished. */
-    open: async <E extends EventMap = Record<string, any>>(options: Partial<TrackerOptions> = {}, more: Partial<IO> = {}) => {
-      const t = createTracker<E>({ siteId: 'site-1', endpoint: ENDPOINT, autoTrackPage: false, ...options }, { ...io, ...more });
+    open: async <E extends EventMap = Record<string, any>>(
+      options: Partial<TrackerOptions> = {},
+      more: Partial<IO> = {},
+    ) => {
+      const t = createTracker<E>(
+        { siteId: 'site-1', endpoint: ENDPOINT, autoTrackPage: false, ...options },
+        { ...io, ...more },
+      );
       await vi.advanceTimersByTimeAsync(0);
       return t;
     },

@@ -40,7 +40,14 @@ describe('event data that is not plain JSON', () => {
   });
 
   it('drops functions, symbols and undefined values (null in arrays), as JSON.stringify does', async () => {
-    const data = { f() {}, s: Symbol('x'), u: undefined, [Symbol('key')]: 1, list: [() => 1, Symbol('y'), undefined, 2], keep: true };
+    const data = {
+      f() {},
+      s: Symbol('x'),
+      u: undefined,
+      [Symbol('key')]: 1,
+      list: [() => 1, Symbol('y'), undefined, 2],
+      keep: true,
+    };
     expect(await sentProperties(data)).toStrictEqual({ list: [null, null, null, 2], keep: true });
     expect(s.warnings()).toEqual([]);
   });
@@ -54,31 +61,61 @@ describe('event data that is not plain JSON', () => {
   });
 
   it('sends NaN, Infinity and -Infinity as null', async () => {
-    expect(await sentProperties({ a: NaN, b: Infinity, c: -Infinity, list: [NaN], keep: 0 })).toStrictEqual({ a: null, b: null, c: null, list: [null], keep: 0 });
+    expect(await sentProperties({ a: NaN, b: Infinity, c: -Infinity, list: [NaN], keep: 0 })).toStrictEqual({
+      a: null,
+      b: null,
+      c: null,
+      list: [null],
+      keep: 0,
+    });
   });
 
   it('drops DOM nodes, the document and the window, keeping the other keys', async () => {
     const el = s.win.document.createElement('div');
-    const data = { el, text: s.win.document.createTextNode('x'), doc: s.win.document, win: s.win, list: [el], keep: 'yes' };
+    const data = {
+      el,
+      text: s.win.document.createTextNode('x'),
+      doc: s.win.document,
+      win: s.win,
+      list: [el],
+      keep: 'yes',
+    };
     expect(await sentProperties(data)).toStrictEqual({ list: [null], keep: 'yes' });
     expect(s.warnings()).toEqual([]);
   });
 
   it('sends typed arrays as arrays of numbers (BigInt64Array as strings)', async () => {
-    const data = { u8: new Uint8Array([1, 255]), f64: new Float64Array([0.5, NaN]), big: new BigInt64Array([3n]), keep: 1 };
+    const data = {
+      u8: new Uint8Array([1, 255]),
+      f64: new Float64Array([0.5, NaN]),
+      big: new BigInt64Array([3n]),
+      keep: 1,
+    };
     expect(await sentProperties(data)).toStrictEqual({ u8: [1, 255], f64: [0.5, null], big: ['3'], keep: 1 });
   });
 
   it('drops a key whose getter throws, and keeps the others', async () => {
     const data: any = { keep: 1 };
-    Object.defineProperty(data, 'bad', { enumerable: true, get: () => { throw new Error('getter'); } });
+    Object.defineProperty(data, 'bad', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     data.nested = { ok: 2 };
-    Object.defineProperty(data.nested, 'bad', { enumerable: true, get: () => { throw Symbol('thrown symbol'); } });
+    Object.defineProperty(data.nested, 'bad', {
+      enumerable: true,
+      get: () => {
+        throw Symbol('thrown symbol');
+      },
+    });
     expect(await sentProperties(data)).toStrictEqual({ keep: 1, nested: { ok: 2 } });
   });
 
   it('drops a nested Proxy whose traps throw, and keeps the others', async () => {
-    const trap = () => { throw new Error('trap'); };
+    const trap = () => {
+      throw new Error('trap');
+    };
     const hostile = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap, has: trap });
     const revocable = Proxy.revocable({}, {});
     revocable.revoke();
@@ -86,7 +123,9 @@ describe('event data that is not plain JSON', () => {
   });
 
   it('leaves out top-level data that is a throwing Proxy with one warning, and still sends the event', async () => {
-    const trap = () => { throw new Error('trap'); };
+    const trap = () => {
+      throw new Error('trap');
+    };
     const message = await trackOne(new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap }));
     expect(message.event).toBe('hostile');
     expect(message.properties).toStrictEqual({});
@@ -95,7 +134,9 @@ describe('event data that is not plain JSON', () => {
   });
 
   it('never calls a toJSON the data carries', async () => {
-    const toJSON = vi.fn(() => { throw new Error('toJSON'); });
+    const toJSON = vi.fn(() => {
+      throw new Error('toJSON');
+    });
     expect(await sentProperties({ toJSON, nested: { toJSON, v: 1 } })).toStrictEqual({ nested: { v: 1 } });
     expect(toJSON).not.toHaveBeenCalled();
   });
@@ -105,7 +146,10 @@ describe('event data that is not plain JSON', () => {
     for (let i = 0; i < 1000; i++) deep = i % 2 ? { d: deep } : [deep];
     let out = (await sentProperties({ deep, keep: 1 })).deep;
     let levels = 1; // properties itself is level 0
-    while (typeof out == 'object') (out = Array.isArray(out) ? out[0] : out.d), levels++;
+    while (typeof out == 'object') {
+      out = Array.isArray(out) ? out[0] : out.d;
+      levels++;
+    }
     expect(out).toBe('[Truncated]');
     expect(levels).toBe(MAX_DEPTH + 1);
     expect(s.warnings()).toEqual([]);
@@ -131,8 +175,12 @@ describe('event data that is not plain JSON', () => {
     await cio.flush();
     expect(s.sent().map((m: any) => m.event ?? m.type)).toEqual(['after']);
     expect(s.warnings()).toHaveLength(2);
-    expect(s.warnings()[0]).toMatch(/^tracklet: track\(\): big_upload is \d+ bytes, over the 32 KB message limit; dropped$/);
-    expect(s.warnings()[1]).toMatch(/^tracklet: identify\(\): identify is \d+ bytes, over the 32 KB message limit; dropped$/);
+    expect(s.warnings()[0]).toMatch(
+      /^tracklet: track\(\): big_upload is \d+ bytes, over the 32 KB message limit; dropped$/,
+    );
+    expect(s.warnings()[1]).toMatch(
+      /^tracklet: identify\(\): identify is \d+ bytes, over the 32 KB message limit; dropped$/,
+    );
   });
 
   it('sends a message just under 32 KB whole', async () => {
@@ -146,7 +194,8 @@ describe('event data that is not plain JSON', () => {
 });
 
 describe('prototype pollution', () => {
-  const payload = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"prototype":{"polluted":1},"keep":1}';
+  const payload =
+    '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"prototype":{"polluted":1},"keep":1}';
   /** The keys as the collector parses them: JSON.parse keeps "__proto__" as an own key. */
   const asSent = (body: string) => JSON.parse(body);
 
@@ -188,17 +237,20 @@ describe('prototype pollution', () => {
     expect(s.sent()[0].timestamp).toBe(new Date(Date.now()).toISOString());
   });
 
-  it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString'])('on/off with the event name %s warn at most, and pollute nothing', async (name) => {
-    const cio = await s.open();
-    const handler = () => {};
-    expect(() => cio.on(name as any, handler)).not.toThrow();
-    expect(() => cio.off(name as any, handler)).not.toThrow();
-    cio.track('still_works');
-    await cio.flush();
-    expect(s.sent().map((m: any) => m.event)).toEqual(['still_works']);
-    expect((Object.prototype as any).push).toBeUndefined();
-    expect(typeof Object.prototype.hasOwnProperty).toBe('function');
-  });
+  it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString'])(
+    'on/off with the event name %s warn at most, and pollute nothing',
+    async (name) => {
+      const cio = await s.open();
+      const handler = () => {};
+      expect(() => cio.on(name as any, handler)).not.toThrow();
+      expect(() => cio.off(name as any, handler)).not.toThrow();
+      cio.track('still_works');
+      await cio.flush();
+      expect(s.sent().map((m: any) => m.event)).toEqual(['still_works']);
+      expect((Object.prototype as any).push).toBeUndefined();
+      expect(typeof Object.prototype.hasOwnProperty).toBe('function');
+    },
+  );
 });
 
 describe('wrong arguments to every method', () => {
@@ -255,7 +307,14 @@ describe('wrong arguments to every method', () => {
   });
 
   it('flush() resolves, never rejects, when fetch throws synchronously', async () => {
-    const cio = await s.open({}, { fetch: (() => { throw new Error('sync'); }) as any });
+    const cio = await s.open(
+      {},
+      {
+        fetch: (() => {
+          throw new Error('sync');
+        }) as any,
+      },
+    );
     cio.track('e');
     await expect(cio.flush()).resolves.toBeUndefined();
   });
@@ -277,7 +336,9 @@ describe('a page that breaks globals after the tracker was created (npm entry, d
     return cio;
   }
 
-  const broken = () => { throw new Error('broken by the page'); };
+  const broken = () => {
+    throw new Error('broken by the page');
+  };
   const saved = { stringify: JSON.stringify, Promise: globalThis.Promise };
   afterEach(() => {
     JSON.stringify = saved.stringify;
@@ -318,7 +379,9 @@ describe('a page that breaks globals after the tracker was created (npm entry, d
 
   it('ignores a toJSON the page puts on Array.prototype and Object.prototype, and restores them', async () => {
     const cio = await openWithBrowserDefaults();
-    const arrayToJSON = function (this: unknown[]) { return 'array as string'; };
+    const arrayToJSON = function (this: unknown[]) {
+      return 'array as string';
+    };
     const objectToJSON = broken;
     (Array.prototype as any).toJSON = arrayToJSON;
     (Object.prototype as any).toJSON = objectToJSON;
@@ -333,7 +396,9 @@ describe('a page that breaks globals after the tracker was created (npm entry, d
 
   it('does not depend on the global Promise once created', async () => {
     const cio = await openWithBrowserDefaults();
-    (globalThis as any).Promise = function BrokenPromise() { throw new Error('broken Promise'); };
+    (globalThis as any).Promise = function BrokenPromise() {
+      throw new Error('broken Promise');
+    };
     let flushed: unknown;
     try {
       expect(() => cio.track('e', { n: 1 })).not.toThrow();
@@ -352,14 +417,18 @@ describe('a page that breaks globals after the tracker was created (npm entry, d
     cio.identify('u1');
     cio.track('e');
     await cio.flush();
-    expect(s.sent().map((m: any) => [m.type, m.userId])).toEqual([['identify', 'u1'], ['track', 'u1']]);
+    expect(s.sent().map((m: any) => [m.type, m.userId])).toEqual([
+      ['identify', 'u1'],
+      ['track', 'u1'],
+    ]);
     expect(s.warnings()).toEqual([]);
   });
 
   it('falls back to memory when localStorage methods throw (quota, policy)', async () => {
     const cio = await openWithBrowserDefaults();
     const ls = s.win.localStorage as any;
-    for (const m of ['getItem', 'setItem', 'removeItem', 'key']) Object.defineProperty(ls, m, { value: broken, configurable: true });
+    for (const m of ['getItem', 'setItem', 'removeItem', 'key'])
+      Object.defineProperty(ls, m, { value: broken, configurable: true });
     cio.track('e');
     await cio.flush();
     expect(s.sent().map((m: any) => m.event)).toEqual(['e']);

@@ -29,7 +29,14 @@ describe('createLog', () => {
   });
 
   it('never throws when the console does', () => {
-    const broken = { warn: () => { throw new Error('x'); }, log: () => { throw new Error('y'); } };
+    const broken = {
+      warn: () => {
+        throw new Error('x');
+      },
+      log: () => {
+        throw new Error('y');
+      },
+    };
     const log = createLog(true, broken);
     expect(() => (log.warn('a', 'b'), log.warnOnce('a', 'c'), log.debug('d'))).not.toThrow();
   });

@@ -7,7 +7,11 @@ let s: Setup;
 beforeEach(() => (s = setup('https://shop.example/a')));
 afterEach(() => vi.useRealTimers());
 
-const pages = (s: Setup) => s.sent().filter((m: any) => m.type == 'page').map((m: any) => m.properties.path + m.properties.search);
+const pages = (s: Setup) =>
+  s
+    .sent()
+    .filter((m: any) => m.type == 'page')
+    .map((m: any) => m.properties.path + m.properties.search);
 
 /** A back/forward navigation: the browser changes the URL, then fires popstate. */
 const goBackTo = (s: Setup, url: string) => {
@@ -50,13 +54,19 @@ describe('SPA page views', () => {
     expect(pages(s)).toEqual(['/a', '/b', '/a']);
   });
 
-  it('records the new URL, title and the app\'s own history result', async () => {
+  it("records the new URL, title and the app's own history result", async () => {
     const cio = await s.open({ autoTrackPage: true });
     s.win.document.title = 'B';
     expect(s.win.history.pushState({ n: 1 }, '', '/b')).toBeUndefined();
     expect(s.win.history.state).toEqual({ n: 1 });
     await cio.flush();
-    expect(s.sent()[1].properties).toEqual({ url: 'https://shop.example/b', path: '/b', referrer: '', title: 'B', search: '' });
+    expect(s.sent()[1].properties).toEqual({
+      url: 'https://shop.example/b',
+      path: '/b',
+      referrer: '',
+      title: 'B',
+      search: '',
+    });
     expect(s.sent()[1].context.page.url).toBe('https://shop.example/b');
   });
 

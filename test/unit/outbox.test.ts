@@ -16,7 +16,10 @@ function fakeLocks() {
   const held = new Set<string>();
   const locks = {
     request(name: string, options: any, callback?: (lock: Lock | null) => unknown) {
-      if (typeof options == 'function') (callback = options), (options = {});
+      if (typeof options == 'function') {
+        callback = options;
+        options = {};
+      }
       if (held.has(name)) return options.ifAvailable ? Promise.resolve(callback!(null)) : new Promise(() => {});
       if (!options.ifAvailable) held.add(name);
       return new Promise((r) => setTimeout(r, 0))
@@ -75,7 +78,7 @@ describe('writing the outbox', () => {
 });
 
 describe('adopting what a closed tab left', () => {
-  it('with Web Locks: takes another tab\'s messages once the browser has released its lock', async () => {
+  it("with Web Locks: takes another tab's messages once the browser has released its lock", async () => {
     const locks = fakeLocks() as unknown as LockManager & ReturnType<typeof fakeLocks>;
     const left = await s.open({ flushAt: 100 }, { locks });
     left.track('from_closed_tab');
@@ -140,7 +143,9 @@ describe('limits', () => {
     const events = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: any) => m.event));
     expect(events).toHaveLength(1000);
     expect(events[0]).toBe('e3');
-    expect(s.warnings()).toEqual(['tracklet: track(): outbox full or over 7 days old: the 5 oldest messages were dropped']);
+    expect(s.warnings()).toEqual([
+      'tracklet: track(): outbox full or over 7 days old: the 5 oldest messages were dropped',
+    ]);
     expect(dropped).toHaveBeenCalledWith({ count: 5 });
   });
 
@@ -178,7 +183,9 @@ describe('limits', () => {
     expect(kept[kept.length - 1]).toBe('e109');
     expect(kept[0]).toBe('e' + count);
     expect(JSON.stringify(Object.values(s.outboxes())[0].q).length).toBeLessThan(1e6 + 100_000);
-    expect(s.warnings()).toEqual([`tracklet: track(): outbox full or over 7 days old: the ${count} oldest messages were dropped`]);
+    expect(s.warnings()).toEqual([
+      `tracklet: track(): outbox full or over 7 days old: the ${count} oldest messages were dropped`,
+    ]);
   });
 
   it('drops messages older than 7 days', async () => {

@@ -103,7 +103,16 @@ describe('page hide', () => {
     const bodies = await s.beaconBodies();
     for (const b of bodies) expect(bytes(b)).toBeLessThanOrEqual(10_000);
     const beaconed = bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
-    expect([...beaconed, ...s.sent().map((m: any) => m.event)]).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
+    expect([...beaconed, ...s.sent().map((m: any) => m.event)]).toEqual([
+      'e0',
+      'e1',
+      'e2',
+      'e3',
+      'e4',
+      'e5',
+      'e6',
+      'e7',
+    ]);
   });
 
   it('uses a keepalive fetch when there is no sendBeacon', async () => {

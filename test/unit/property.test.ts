@@ -36,17 +36,33 @@ const argument = fc.oneof(
   { weight: 6, arbitrary: anyValue },
   { weight: 2, arbitrary: fc.string({ maxLength: 120 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(anyValue, bigString), { maxKeys: 4 }) },
-  { weight: 1, arbitrary: fc.constantFrom(JSON.parse('{"__proto__":{"polluted":1}}'), { timestamp: 'x' }, { id: 'u' }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(JSON.parse('{"__proto__":{"polluted":1}}'), { timestamp: 'x' }, { id: 'u' }),
+  },
   { weight: 1, arbitrary: fc.record({ timestamp: fc.oneof(fc.double(), fc.date(), fc.string({ maxLength: 30 })) }) },
 );
 /** A backfill time in any unit or shape: seconds, milliseconds, microseconds, far future or past, NaN. */
-const anyTimestamp = fc.oneof(fc.double(), fc.integer(), fc.nat().map((n) => n * 1e6), fc.date(), fc.date().map((d) => (isNaN(+d) ? 'x' : d.toISOString())), fc.string({ maxLength: 30 }));
+const anyTimestamp = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.nat().map((n) => n * 1e6),
+  fc.date(),
+  fc.date().map((d) => (isNaN(+d) ? 'x' : d.toISOString())),
+  fc.string({ maxLength: 30 }),
+);
 const call = fc.record({ method: fc.constantFrom(...METHODS), args: fc.array(argument, { maxLength: 4 }) });
 /** Besides calls, the page hides and shows, and time passes. */
 const step = fc.oneof(
   { weight: 8, arbitrary: call },
-  { weight: 1, arbitrary: fc.constantFrom({ method: 'hide' as const, args: [] }, { method: 'show' as const, args: [] }) },
-  { weight: 1, arbitrary: fc.record({ method: fc.constant('wait' as const), args: fc.tuple(fc.integer({ min: 0, max: 5000 })) }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom({ method: 'hide' as const, args: [] }, { method: 'show' as const, args: [] }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ method: fc.constant('wait' as const), args: fc.tuple(fc.integer({ min: 0, max: 5000 })) }),
+  },
 );
 
 /** Checks one request or beacon body against the protocol; returns its messages. */
@@ -133,29 +149,34 @@ describe('the npm entry under arbitrary calls', () => {
 
   it('a page-hide with any amount queued beacons at most 64 KiB in all, and loses nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 12 }), async (sizes) => {
-        s = setup();
-        // Like a browser: sendBeacon refuses (returns false) what would go over the page's quota.
-        const accepted: string[] = [];
-        let usedBytes = 0;
-        const sendBeacon = (_url: string, blob: Blob) => {
-          if (usedBytes + blob.size > KEEPALIVE_QUOTA_BYTES) return false;
-          usedBytes += blob.size;
-          accepted.push(blob as any);
-          return true;
-        };
-        const cio = await s.open({ flushAt: 1000, flushIntervalMs: 60_000 }, { sendBeacon: sendBeacon as any });
-        for (const n of sizes) cio.track('sized', { pad: 'x'.repeat(n) });
-        s.hide();
-        await settle();
-        const beaconed = (await Promise.all(accepted.map((b: any) => b.text()))).flatMap((body: string) => checkBody(body, KEEPALIVE_QUOTA_BYTES));
-        expect(usedBytes).toBeLessThanOrEqual(KEEPALIVE_QUOTA_BYTES);
-        // What no beacon took is still in the outbox (or in the keepalive fetch tried last).
-        const fetched = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES));
-        const stored = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: [number, any]) => m));
-        const ids = new Set([...beaconed, ...fetched, ...stored].map((m: any) => m.messageId));
-        expect(ids.size).toBe(sizes.length);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 12 }),
+        async (sizes) => {
+          s = setup();
+          // Like a browser: sendBeacon refuses (returns false) what would go over the page's quota.
+          const accepted: string[] = [];
+          let usedBytes = 0;
+          const sendBeacon = (_url: string, blob: Blob) => {
+            if (usedBytes + blob.size > KEEPALIVE_QUOTA_BYTES) return false;
+            usedBytes += blob.size;
+            accepted.push(blob as any);
+            return true;
+          };
+          const cio = await s.open({ flushAt: 1000, flushIntervalMs: 60_000 }, { sendBeacon: sendBeacon as any });
+          for (const n of sizes) cio.track('sized', { pad: 'x'.repeat(n) });
+          s.hide();
+          await settle();
+          const beaconed = (await Promise.all(accepted.map((b: any) => b.text()))).flatMap((body: string) =>
+            checkBody(body, KEEPALIVE_QUOTA_BYTES),
+          );
+          expect(usedBytes).toBeLessThanOrEqual(KEEPALIVE_QUOTA_BYTES);
+          // What no beacon took is still in the outbox (or in the keepalive fetch tried last).
+          const fetched = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES));
+          const stored = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: [number, any]) => m));
+          const ids = new Set([...beaconed, ...fetched, ...stored].map((m: any) => m.messageId));
+          expect(ids.size).toBe(sizes.length);
+        },
+      ),
       { numRuns: 200 },
     );
   }, 120_000);
@@ -190,10 +211,19 @@ describe('cio.js (_cio.push) under arbitrary method names and arguments', () => 
 
   const item = (names: fc.Arbitrary<string>) =>
     fc.oneof(
-      { weight: 8, arbitrary: fc.tuple(names, fc.array(argument, { maxLength: 3 })).map(([name, args]) => [name, ...args]) },
-      { weight: 1, arbitrary: anyValue.filter((v) => !Array.isArray(v) || (typeof v[0] == 'string' && !inherited.includes(v[0]))) },
+      {
+        weight: 8,
+        arbitrary: fc.tuple(names, fc.array(argument, { maxLength: 3 })).map(([name, args]) => [name, ...args]),
+      },
+      {
+        weight: 1,
+        arbitrary: anyValue.filter((v) => !Array.isArray(v) || (typeof v[0] == 'string' && !inherited.includes(v[0]))),
+      },
     );
-  const ownNames = fc.oneof(fc.constantFrom(...METHODS, 'load', 'sidentify', 'push', 'nope'), fc.string({ maxLength: 12 }).filter((n) => !inherited.includes(n)));
+  const ownNames = fc.oneof(
+    fc.constantFrom(...METHODS, 'load', 'sidentify', 'push', 'nope'),
+    fc.string({ maxLength: 12 }).filter((n) => !inherited.includes(n)),
+  );
 
   /** Pushes each item (before cio.js, into the stub array; after, into the live API) and checks every body. */
   async function run(before: unknown[], after: unknown[]) {
@@ -209,17 +239,29 @@ describe('cio.js (_cio.push) under arbitrary method names and arguments', () => 
 
   it('throws nothing, before or after the script loads, for names that are not inherited', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(item(ownNames), { maxLength: 8 }), fc.array(item(ownNames), { maxLength: 8 }), async (before, after) => {
-        vi.resetModules();
-        delete w._cio;
-        await run(before, after);
-      }),
+      fc.asyncProperty(
+        fc.array(item(ownNames), { maxLength: 8 }),
+        fc.array(item(ownNames), { maxLength: 8 }),
+        async (before, after) => {
+          vi.resetModules();
+          delete w._cio;
+          await run(before, after);
+        },
+      ),
       { numRuns: 200 },
     );
   }, 120_000);
 
   it('throws nothing for method names that are not strings (Symbol, null-prototype object)', async () => {
-    const names = fc.oneof(fc.constant(Symbol('m')), fc.constant(Object.create(null)), fc.constant({ toString: () => { throw new Error('x'); } }));
+    const names = fc.oneof(
+      fc.constant(Symbol('m')),
+      fc.constant(Object.create(null)),
+      fc.constant({
+        toString: () => {
+          throw new Error('x');
+        },
+      }),
+    );
     await fc.assert(
       fc.asyncProperty(names, fc.array(argument, { maxLength: 2 }), fc.boolean(), async (name, args, isBefore) => {
         vi.resetModules();
@@ -232,11 +274,16 @@ describe('cio.js (_cio.push) under arbitrary method names and arguments', () => 
 
   it('throws nothing for names Object.prototype has (hasOwnProperty, constructor, ...)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...inherited), fc.array(argument, { maxLength: 2 }), fc.boolean(), async (name, args, isBefore) => {
-        vi.resetModules();
-        delete w._cio;
-        await run(isBefore ? [[name, ...args]] : [], isBefore ? [] : [[name, ...args]]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...inherited),
+        fc.array(argument, { maxLength: 2 }),
+        fc.boolean(),
+        async (name, args, isBefore) => {
+          vi.resetModules();
+          delete w._cio;
+          await run(isBefore ? [[name, ...args]] : [], isBefore ? [] : [[name, ...args]]);
+        },
+      ),
       { numRuns: 60 },
     );
   }, 120_000);

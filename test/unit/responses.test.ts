@@ -191,9 +191,15 @@ describe('partial answers', () => {
     cio.track('c');
     await settle();
     const [a, bad, c] = storedIds(s.outboxes());
-    s.answers.push({ status: 400, body: { error: 'invalid_message', rejected: [{ index: 1, messageId: bad, error: 'x' }] } });
+    s.answers.push({
+      status: 400,
+      body: { error: 'invalid_message', rejected: [{ index: 1, messageId: bad, error: 'x' }] },
+    });
     await cio.flush();
-    expect(s.requests.map(ids)).toEqual([[a, bad, c], [a, c]]);
+    expect(s.requests.map(ids)).toEqual([
+      [a, bad, c],
+      [a, c],
+    ]);
     expect(s.warnings()).toEqual(['tracklet: flush(): HTTP 400: 1 messages dropped']);
     await settle();
     expect(s.outboxes()).toEqual({});

@@ -4,12 +4,20 @@ import { MAX_DEPTH, sanitize, TOO_LARGE } from '../../src/sanitize';
 
 describe('sanitize', () => {
   it.each<[string, unknown, unknown]>([
-    ['strings, booleans, null and finite numbers', { s: 'a', b: true, n: null, x: 1.5 }, { s: 'a', b: true, n: null, x: 1.5 }],
+    [
+      'strings, booleans, null and finite numbers',
+      { s: 'a', b: true, n: null, x: 1.5 },
+      { s: 'a', b: true, n: null, x: 1.5 },
+    ],
     ['NaN and Infinity to null', { a: NaN, b: Infinity, c: -Infinity }, { a: null, b: null, c: null }],
     ['BigInt to a string', { big: 12345678901234567890n }, { big: '12345678901234567890' }],
     ['functions, symbols and undefined dropped', { f: () => 1, s: Symbol('x'), u: undefined, k: 1 }, { k: 1 }],
     ['undefined in arrays to null', [1, undefined, () => 1], [1, null, null]],
-    ['Dates to ISO strings, invalid ones to null', { d: new Date(0), bad: new Date('x') }, { d: '1970-01-01T00:00:00.000Z', bad: null }],
+    [
+      'Dates to ISO strings, invalid ones to null',
+      { d: new Date(0), bad: new Date('x') },
+      { d: '1970-01-01T00:00:00.000Z', bad: null },
+    ],
     ['typed arrays to arrays', { t: new Uint8Array([1, 2]) }, { t: [1, 2] }],
   ])('turns %s', (_, input, output) => {
     expect(sanitize(input)).toStrictEqual(output);
@@ -27,14 +35,22 @@ describe('sanitize', () => {
     for (let i = 0; i < MAX_DEPTH + 5; i++) deep = { d: deep };
     let out: any = sanitize(deep);
     let depth = 0;
-    while (typeof out == 'object') (out = out.d), depth++;
+    while (typeof out == 'object') {
+      out = out.d;
+      depth++;
+    }
     expect(out).toBe('[Truncated]');
     expect(depth).toBe(MAX_DEPTH + 1);
   });
 
   it('drops a key whose getter throws and keeps the others', () => {
     const o = { ok: 1 };
-    Object.defineProperty(o, 'bad', { enumerable: true, get: () => { throw new Error('x'); } });
+    Object.defineProperty(o, 'bad', {
+      enumerable: true,
+      get: () => {
+        throw new Error('x');
+      },
+    });
     expect(sanitize(o)).toStrictEqual({ ok: 1 });
   });
 

@@ -28,17 +28,24 @@ describe('parseRetryAfter', () => {
 describe('createTransport', () => {
   it('posts text/plain with keepalive as asked and no credentials', async () => {
     await transport().post('{"a":1}', true);
-    expect(s.fetch).toHaveBeenCalledWith(BATCH_URL, expect.objectContaining({
-      method: 'POST',
-      body: '{"a":1}',
-      keepalive: true,
-      credentials: 'omit',
-      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-    }));
+    expect(s.fetch).toHaveBeenCalledWith(
+      BATCH_URL,
+      expect.objectContaining({
+        method: 'POST',
+        body: '{"a":1}',
+        keepalive: true,
+        credentials: 'omit',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      }),
+    );
   });
 
   it('reads status, Retry-After and the rejected messageIds', async () => {
-    s.answers.push({ status: 400, headers: { 'Retry-After': '3' }, body: { rejected: [{ messageId: 'm1' }, { messageId: 'm2' }] } });
+    s.answers.push({
+      status: 400,
+      headers: { 'Retry-After': '3' },
+      body: { rejected: [{ messageId: 'm1' }, { messageId: 'm2' }] },
+    });
     expect(await transport().post('{}', false)).toEqual({ status: 400, retryAfterMs: 3000, rejected: ['m1', 'm2'] });
   });
 
@@ -57,7 +64,9 @@ describe('createTransport', () => {
     let signal: AbortSignal | undefined;
     const hanging = vi.fn((_url: string, init: RequestInit) => {
       signal = init.signal!;
-      return new Promise<Response>((_, reject) => signal!.addEventListener('abort', () => reject(new Error('aborted'))));
+      return new Promise<Response>((_, reject) =>
+        signal!.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
     });
     const result = transport({ fetch: hanging as any }).post('{}', false);
     await vi.advanceTimersByTimeAsync(9_999);

@@ -102,7 +102,9 @@ describe('timestamps', () => {
     cio.track('backfilled', {}, { timestamp: 1700000000000 });
     await cio.flush();
     expect(s.sent().map(at)).toEqual(['2023-11-14T22:13:20.000Z']);
-    expect(s.warnings()).toEqual(['tracklet: track(): timestamp looks like milliseconds; it was read as such (pass unix seconds)']);
+    expect(s.warnings()).toEqual([
+      'tracklet: track(): timestamp looks like milliseconds; it was read as such (pass unix seconds)',
+    ]);
   });
 
   it('keeps the last millisecond of the year 9999', async () => {
@@ -125,7 +127,9 @@ describe('timestamps', () => {
     cio.track('backfilled', {}, { timestamp: timestamp as any });
     await cio.flush();
     expect(s.sent().map(at)).toEqual(['2026-11-29T10:00:00.000Z']);
-    expect(s.warnings()).toEqual(['tracklet: track(): timestamp must be unix seconds, a Date or an ISO string; the time of the call is used']);
+    expect(s.warnings()).toEqual([
+      'tracklet: track(): timestamp must be unix seconds, a Date or an ISO string; the time of the call is used',
+    ]);
   });
 });
 
@@ -162,10 +166,21 @@ describe('event data', () => {
     const cio = await s.open();
     const data: any = { n: 1, big: 10n, nan: NaN, when: new Date(0), fn: () => 1, node: s.win.document.body };
     data.self = data;
-    Object.defineProperty(data, 'boom', { enumerable: true, get: () => { throw new Error('getter'); } });
+    Object.defineProperty(data, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     cio.track('x', data);
     await cio.flush();
-    expect(s.sent()[0].properties).toStrictEqual({ n: 1, big: '10', nan: null, when: '1970-01-01T00:00:00.000Z', self: '[Circular]' });
+    expect(s.sent()[0].properties).toStrictEqual({
+      n: 1,
+      big: '10',
+      nan: null,
+      when: '1970-01-01T00:00:00.000Z',
+      self: '[Circular]',
+    });
     expect(s.warnings()).toEqual([]);
   });
 });

@@ -15,7 +15,11 @@ const chart = createChart(/** @type {HTMLElement} */ (document.getElementById('c
 /** @param {any} event a stored event */
 function eventRow(event) {
   const row = el('tr', {}, [
-    el('td', { className: 'time', text: formatTime(event.timestamp), title: `original ${event.originalTimestamp}, received ${event.receivedAt}` }),
+    el('td', {
+      className: 'time',
+      text: formatTime(event.timestamp),
+      title: `original ${event.originalTimestamp}, received ${event.receivedAt}`,
+    }),
     el('td', {}, [el('span', { className: `type ${event.type}`, text: event.type })]),
     el('td', { className: 'name', text: describeName(event) }),
     el('td', {}, [personLink(event.person)]),

@@ -21,9 +21,24 @@ export function createChart(container) {
         height: 180,
         // The table's times are UTC; without this uPlot would label the axis in the browser's zone.
         tzDate: (/** @type {number} */ seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
-        scales: { y: { range: (/** @type {unknown} */ _, /** @type {number} */ __, /** @type {number} */ max) => [0, Math.max(5, max)] } },
+        scales: {
+          y: {
+            range: (/** @type {unknown} */ _, /** @type {number} */ __, /** @type {number} */ max) => [
+              0,
+              Math.max(5, max),
+            ],
+          },
+        },
         axes: [{}, { label: 'messages / min' }],
-        series: [{}, { label: 'messages', stroke: '#3552c9', fill: 'rgba(53, 82, 201, 0.15)', paths: uPlot.paths.bars?.({ size: [0.8] }) }],
+        series: [
+          {},
+          {
+            label: 'messages',
+            stroke: '#3552c9',
+            fill: 'rgba(53, 82, 201, 0.15)',
+            paths: uPlot.paths.bars?.({ size: [0.8] }),
+          },
+        ],
       },
       [minutes, counts],
       container,

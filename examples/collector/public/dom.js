@@ -34,7 +34,13 @@ export function describeName(/** @type {any} */ event) {
 
 /** A button that opens a person's timeline; the label is their userId, or "anonymous …". */
 export function personLink(/** @type {{ id: string, userId: string | null }} */ person) {
-  const button = /** @type {HTMLButtonElement} */ (el('button', { className: 'person-link', text: person.userId ?? `anonymous ${person.id.slice(0, 8)}`, title: person.id }));
+  const button = /** @type {HTMLButtonElement} */ (
+    el('button', {
+      className: 'person-link',
+      text: person.userId ?? `anonymous ${person.id.slice(0, 8)}`,
+      title: person.id,
+    })
+  );
   if (!person.userId) button.classList.add('anonymous');
   button.type = 'button';
   button.addEventListener('click', (e) => {

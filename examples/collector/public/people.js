@@ -47,7 +47,10 @@ async function showPerson(id) {
         ' ',
         el('strong', { text: describeName(event) }),
         ' ',
-        el('span', { className: 'via', text: `${event.raw.userId ? 'as ' + event.raw.userId : 'anonymous ' + event.person.anonymousId} · skew ${formatSkew(event.skewMs)}` }),
+        el('span', {
+          className: 'via',
+          text: `${event.raw.userId ? 'as ' + event.raw.userId : 'anonymous ' + event.person.anonymousId} · skew ${formatSkew(event.skewMs)}`,
+        }),
       ]),
     ),
   );
