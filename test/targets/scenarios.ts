@@ -103,7 +103,7 @@ export function trackEvents(
         if (!isIncompressible) return 'x'.repeat(padBytes);
         let s = '';
         for (let i = 0; i < padBytes; i++) {
-          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; // imul: a plain * loses the low bits past 2^53
           s += letters[seed >> 25];
         }
         return s;
