@@ -2,10 +2,12 @@
 // probe is answered as the rule says while it is on, and otherwise once it is switched off, so a
 // rule dropped from a test collector fails here. Beside the refusals, each accepts what the
 // target's own SDK sends, and answers a CORS preflight as its source does.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   basicAuth,
+  rulesTable,
   sampleBatch,
   sendProbe,
   type Probe,
@@ -253,5 +255,14 @@ describe('what each target answers to the bodies tracklet sends today (gzip to ?
     expect(a.status).toBe(status);
     expect(t.stored).toHaveLength(0);
     expect(t.requests[0].isReadable).toBe(false);
+  });
+});
+
+describe('the rules table', () => {
+  it('lists every rule of every target, for docs/protocol.md (written to test-results/issue-12/rules.md)', () => {
+    const table = rulesTable(TARGETS);
+    for (const target of TARGETS) for (const r of target.rules) expect(table).toContain(`| \`${r.name}\` |`);
+    mkdirSync('test-results/issue-12', { recursive: true });
+    writeFileSync('test-results/issue-12/rules.md', table + '\n');
   });
 });

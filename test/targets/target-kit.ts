@@ -337,3 +337,15 @@ export function sendProbe(target: TargetCollector, probe: Probe): Promise<ProbeA
     req.end(body);
   });
 }
+
+/** The rules of `targets` as Markdown tables, one per target: name, what it does, where that is written. */
+export function rulesTable(targets: { name: string; rules: Rule[] }[]): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return targets
+    .map(
+      (t) =>
+        `### ${t.name}\n\n| rule | what the target does | source |\n| --- | --- | --- |\n` +
+        t.rules.map((r) => `| \`${r.name}\` | ${cell(r.says)} | ${cell(r.cite)} |`).join('\n'),
+    )
+    .join('\n\n');
+}
