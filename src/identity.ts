@@ -14,16 +14,20 @@ export interface Identity {
   reset(): void;
 }
 
+/**
+ * The stored person's id, or null. The cookies are shared by every subdomain of the site and
+ * localStorage is not, so while the cookies hold an id they are the truth: a logout on one
+ * subdomain deletes `_cioid` for all of them, and this origin's older copy must not bring the
+ * person back. localStorage stands in only where cookies are refused or were cleared.
+ */
+export const readUserId = (store: Storage): string | null =>
+  store.cookie(ANONYMOUS_ID_KEY) ? store.cookie(USER_ID_KEY) : store.get(USER_ID_KEY, true);
+
 export function createIdentity(store: Storage, newId: () => string): Identity {
   const save = (key: string, value: string | null) => (store.set(key, value, true), value);
-  // The cookies are shared by every subdomain of the site and localStorage is not, so while the
-  // cookies hold an id they are the truth: a logout on one subdomain deletes `_cioid` for all of
-  // them, and this origin's older copy must not bring the person back. localStorage stands in
-  // only where cookies are refused or were cleared.
-  const cookieAnonymousId = store.cookie(ANONYMOUS_ID_KEY);
-  let anonymousId = save(ANONYMOUS_ID_KEY, cookieAnonymousId || store.get(ANONYMOUS_ID_KEY) || newId())!;
-  let userId =
-    save(USER_ID_KEY, cookieAnonymousId ? store.cookie(USER_ID_KEY) : store.get(USER_ID_KEY, true)) || undefined;
+  const storedUserId = readUserId(store); // before the anonymous id is written back to its cookie
+  let anonymousId = save(ANONYMOUS_ID_KEY, store.cookie(ANONYMOUS_ID_KEY) || store.get(ANONYMOUS_ID_KEY) || newId())!;
+  let userId = save(USER_ID_KEY, storedUserId) || undefined;
   return {
     anonymousId: () => anonymousId,
     userId: () => userId,

@@ -19,6 +19,7 @@
   script = d.createElement('script');
   script.async = true;
   script.id = 'cio-tracker';
+  script.q = cio; // the queue, for cio.js, should a script replace window._cio before it loads
   script.src = 'https://YOUR_CDN/cio.js';
   script.setAttribute('data-site-id', 'YOUR_SITE_ID');
   script.setAttribute('data-endpoint', 'https://YOUR_ENDPOINT');
