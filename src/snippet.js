@@ -7,13 +7,14 @@
   methods = 'identify track page reset flush consent on off load sidentify'.split(' ');
   for (i = 0; i < methods.length; i++) {
     (function (method) {
-      cio[method] =
-        cio[method] ||
-        function () {
+      // Own methods only: one that Array.prototype was given by the page is not the stub's.
+      // eslint-disable-next-line no-prototype-builtins -- cio is an array or the live API, both inherit it; .call() costs 14 B
+      cio.hasOwnProperty(method) ||
+        (cio[method] = function () {
           var call = [method].concat([].slice.call(arguments));
           call.t = +new Date();
           cio.push(call);
-        };
+        });
     })(methods[i]);
   }
   script = d.createElement('script');
