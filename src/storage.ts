@@ -73,7 +73,14 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
       else ls().setItem(key, value);
       if (memory[key] === value) delete memory[key];
     } catch {
-      // quota, private mode or no storage: the value stays in memory
+      // quota, private mode or no storage: the value stays in memory. A copy of a cookie (an id)
+      // that holds an older value is deleted (removal needs no quota): with the cookies cleared,
+      // it would bring the previous person back on the next load.
+      try {
+        if (cookieKeys[key] && ls().getItem(key) !== value) ls().removeItem(key);
+      } catch {
+        // no storage at all: nothing older in it either
+      }
     }
     try {
       if (cookieKeys[key]) writeCookie(key, value);
