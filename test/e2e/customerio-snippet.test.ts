@@ -84,7 +84,8 @@ const strict = (step: Step, code: string) => (step.endsWith('strict') ? `'use st
 /** A call after step i: through the method when the page still has one, else pushed. */
 const callAfter = (i: number) => `(_cio.track ? _cio.track('call_${i}') : _cio.push(['track', 'call_${i}']));`;
 /** The page's last calls, made the same way. */
-const lastCalls = `[['identify', 'u-1'], ['track', 'last'], ['page', 'Final'], ['flush']].forEach(function (c) {
+const lastCalls = `[['load'], ['on', 'sent', function () { window.__heard = true; }], ['off', 'retry', function () {}], ['identify', 'u-1'],
+  ['track', 'last'], ['page', 'Final'], ['flush']].forEach(function (c) {
   _cio[c[0]] ? _cio[c[0]].apply(_cio, c.slice(1)) : _cio.push(c);
 });
 _cio.push(['track', 'pushed']);`;
@@ -182,6 +183,8 @@ describe.each([
         );
         expect(errors).toEqual([]);
         expect(tracked().sort()).toEqual(expected);
+        await p.waitForFunction(() => (window as any).__heard); // on('sent') was called
+        expect(await p.evaluate(() => Array.isArray((window as any)._cio))).toBe(false); // the live API
         const pages = messagesFor(siteId).filter((m) => m.type == 'page');
         expect(pages.map((m) => m.name ?? 'automatic').sort()).toEqual(['Final', 'automatic']); // one tracker, one view
         expect(messagesFor(siteId).filter((m) => m.type == 'identify')).toHaveLength(1);

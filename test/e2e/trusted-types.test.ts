@@ -119,8 +119,21 @@ describe("under Content-Security-Policy: require-trusted-types-for 'script'", ()
       return [own, own + '?x', 'https://evil.example/cio.js', 'data:text/javascript,alert(1)'].map(attempt);
     }, site.url + '/dist/cio.js');
     expect(made[0]).toBe(site.url + '/dist/cio.js');
-    expect(made.slice(1).every((u) => u == '' || u == 'refused')).toBe(true);
+    expect(made.slice(1)).toEqual(['', '', '']); // an empty script URL loads nothing
     expect(errors).toEqual([]);
+    await p.close();
+  });
+
+  it("Customer.io's classic snippet assigns a plain string to script.src: a TypeError, nothing loads (use tracklet's)", async () => {
+    const siteId = 'tt-customerio';
+    // Its shape (jordanhailey/customerio-web-sdk-playground, src/public/js/cio-tracking-snippet.js).
+    const theirs = `<script>var _cio = _cio || [];
+      (function() { var t = document.createElement('script'), s = document.getElementsByTagName('script')[0];
+        t.async = true; t.id = 'cio-tracker'; t.setAttribute('data-site-id', '${siteId}');
+        t.src = '${site.url}/dist/cio.js'; s.parentNode.insertBefore(t, s); })();</script>`;
+    const { p, errors } = await open(siteId, `${REQUIRE}; trusted-types tracklet`, theirs);
+    await expect.poll(() => errors.join()).toMatch(/TypeError.*TrustedScriptURL/);
+    expect(await p.evaluate(() => Array.isArray((window as any)._cio))).toBe(true);
     await p.close();
   });
 
