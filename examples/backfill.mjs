@@ -1,6 +1,10 @@
 // Backfill: send events that happened in the past *through the library*, with their real times.
-// `track(name, data, { timestamp: unixSeconds })` keeps the historical time; the collector's skew
-// correction keeps each event's distance from sentAt, so they land where they belong in segments.
+// `track(name, data, { timestamp: unixSeconds, messageId })` keeps the historical time; the
+// collector's skew correction keeps each event's distance from sentAt, so they land where they
+// belong in segments. Each purchase's messageId comes from its order id, so running the backfill
+// again sends the same ids, and a collector that drops repeated messageIds counts each order once.
+// (Until the library takes `messageId` from the options, it ignores it and each run sends new
+// ids: test/unit/backfill-message-id.test.ts is the failing spec for that.)
 //
 // The library is a browser library and ignores calls outside one, so this script gives it a
 // window from happy-dom and Node's own fetch (the IO object createTracker takes as its second
@@ -22,12 +26,12 @@ const HISTORY = [
     userId: 'backfill-ann',
     email: 'ann@example.com',
     orders: [
-      { sku: 'TEA-SEN', days: 3 },
-      { sku: 'TEA-ASM', days: 12 },
+      { id: 'order-1001', sku: 'TEA-SEN', days: 3 },
+      { id: 'order-1002', sku: 'TEA-ASM', days: 12 },
     ],
   },
-  { userId: 'backfill-bo', email: 'bo@example.com', orders: [{ sku: 'TEA-OOL', days: 20 }] },
-  { userId: 'backfill-cy', email: 'cy@example.com', orders: [{ sku: 'TEA-ASM', days: 45 }] },
+  { userId: 'backfill-bo', email: 'bo@example.com', orders: [{ id: 'order-1003', sku: 'TEA-OOL', days: 20 }] },
+  { userId: 'backfill-cy', email: 'cy@example.com', orders: [{ id: 'order-1004', sku: 'TEA-ASM', days: 45 }] },
 ];
 
 const window = new Window({ url: `${endpoint}/backfill` });
@@ -44,7 +48,11 @@ tracker.on('error', (detail) => (problems++, console.error('error:', detail)));
 for (const customer of HISTORY) {
   tracker.identify(customer.userId, { email: customer.email });
   for (const order of customer.orders) {
-    tracker.track('purchased', { sku: order.sku, source: 'backfill' }, { timestamp: daysAgo(order.days) });
+    tracker.track(
+      'purchased',
+      { sku: order.sku, source: 'backfill' },
+      { timestamp: daysAgo(order.days), messageId: `backfill-${order.id}` },
+    );
   }
   tracker.reset(); // the next customer is someone else
 }

@@ -17,7 +17,7 @@ const integrity = 'sha384-' + createHash('sha384').update(cio).digest('base64');
 writeFileSync('dist/cio.js.sri', integrity + '\n');
 // The SRI variant: the same stub, with integrity and crossorigin set on the inserted tag.
 const sriCode = code.replace(
-  /(\w+)\.src=("|')https:\/\/YOUR_CDN\/cio\.js\2/,
+  /(\w+)\.id=("|')cio-tracker\2/,
   (m, v, q) => `${m},${v}.integrity=${q}${integrity}${q},${v}.crossOrigin=${q}anonymous${q}`,
 );
 if (sriCode === code) throw new Error('could not add integrity to the snippet');

@@ -2,14 +2,31 @@
 // the calls the snippet queued (in order, each with the time it was made), then puts the live
 // API in place of the stub, so `_cio.push(['track', ...])` keeps working afterwards, also
 // through a reference to the old array or to a stub method that the page saved.
+//
+// Other scripts on the page reassign `_cio`'s methods, or `window._cio` itself, at any time
+// (Customer.io's classic snippet, added again by a theme or a tag manager, assigns its own stub
+// methods over whatever `_cio` has: `function(){_cio.push([name].concat(args))}`). So:
+// - `push` and every replay dispatch through the library's own method table, never through the
+//   page-writable properties of `_cio` (through them, that stub made push call itself until the
+//   stack overflowed: a RangeError on every later call);
+// - whatever is assigned to `window._cio` is adopted: the calls queued on it are replayed and the
+//   live methods installed on it, and `window._cio` stays the live API. Where `_cio` is a `var`
+//   (Customer.io's snippet ran first) it cannot be watched; it is compared once a second and when
+//   the page hides, and a second cio.js hands over to the first.
 import { createCore } from './tracker';
+import { createStorage } from './storage';
+import { readUserId } from './identity';
 import type { TrackerOptions } from './types';
+
+/** Where a second cio.js finds the first one when `window._cio` cannot be watched. */
+const RUNNING = Symbol.for('tracklet');
+const RECONCILE_INTERVAL_MS = 1000;
 
 (() => {
   const w = window as any;
-  const queue = w._cio;
-  if (queue && queue.__tracklet) return; // cio.js loaded twice: the first one runs the page
-  const script = (document.currentScript || document.getElementById('cio-tracker')) as HTMLScriptElement | null;
+  if (w[RUNNING]) return w[RUNNING](); // cio.js loaded twice: the first one runs the page
+  if (w._cio?.__tracklet) return;
+  const script = (document.currentScript || document.getElementById('cio-tracker')) as any;
   const attr = (name: string) => script?.getAttribute('data-' + name);
   const isOn = (name: string) => attr(name) == 'true';
   const autoTrackPage = attr('auto-track-page') != 'false';
@@ -23,34 +40,66 @@ import type { TrackerOptions } from './types';
     respectGPC: isOn('respect-gpc'),
     respectDNT: isOn('respect-dnt'),
   });
-  const api: any = core.api;
+  const own: any = core.api; // the tracker's own object: never handed to the page
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
-  api.sidentify = api.identify;
-  api.load = () => {};
-  // Only the API's own methods: a name Object.prototype has (hasOwnProperty, constructor) or a
-  // name that is not a string must not reach a lookup that could call or convert it. The API's
-  // own keys are strings, and `includes` compares without converting, so one check does both.
+  const table: Record<string, (...args: unknown[]) => unknown> = Object.assign(own, {
+    sidentify: own.identify,
+    load: () => {},
+  });
+  const names = Object.keys(table);
+  // Only the table's own names: a name Object.prototype has (hasOwnProperty, constructor) or a
+  // name that is not a string must not reach a lookup that could call or convert it; `includes`
+  // compares without converting.
   const call = (item: any): void => {
     if (!Array.isArray(item)) return core.log.warn('push', 'expects [method, ...arguments]');
     const name = item[0];
-    if (!Object.keys(api).includes(name) || typeof api[name] != 'function' || name == 'push')
+    if (!names.includes(name))
       return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
-    const t = (item as any).t; // the stub's call time, unless the page pushed something else
-    core.at(t > 0 ? t : undefined, () => api[name](...item.slice(1)));
+    const t = Object.keys(item).includes('t') && (item as any).t; // the stub's call time (never an inherited `t`)
+    core.at(t > 0 ? t : undefined, () => table[name](...item.slice(1)));
   };
-  api.push = (...items: unknown[]) => void items.forEach(call);
-  api.__tracklet = 1;
-  if (Array.isArray(queue)) {
-    queue.forEach(call);
-    // A page may have kept the old array (`cio = _cio`) or a stub method (which pushes onto the
-    // array): give the array the live API's methods, its push included, so neither goes unread.
-    // A frozen array cannot take them; the page's calls through `_cio` still work.
+  // The identified id (Customer.io's `_findCustomer` reads its `_cioid` cookie; so does this,
+  // with the identity module's rule for which copy counts), and the prefix of the cookie names.
+  const store = createStorage(w, false);
+  const live = {
+    ...table,
+    push: (...items: unknown[]) => void items.forEach(call),
+    _findCustomer: () => readUserId(store) || '',
+    cookieNamespace: '_cio',
+    __tracklet: 1,
+  };
+
+  /** Replays the calls queued on `queue` (once), and gives it the live methods, push included. */
+  const adopt = (queue: any) => {
+    if (!queue || queue.__tracklet) return; // nothing, or the live API, or adopted already
+    if (Array.isArray(queue)) queue.forEach(call);
+    // A page may keep the array (`cio = _cio`) or a stub method (which pushes onto it): with the
+    // live methods on it, neither goes unread.
     try {
-      Object.assign(queue, api);
+      Object.assign(queue, live);
     } catch {
-      // a frozen array: the page's calls through `_cio` still work (above)
+      // a frozen array: the page's calls through `_cio` still work
     }
+  };
+  // The snippet's own queue first: a script may have replaced `window._cio` before cio.js came.
+  const queue = script?.q;
+  adopt(queue);
+  if (w._cio != queue) adopt(w._cio);
+  try {
+    Object.defineProperty(w, '_cio', { get: () => live, set: adopt, configurable: true });
+  } catch {
+    // `var _cio` ran before: a property of window that cannot be redefined.
+    const reconcile = () => {
+      const queue = w._cio;
+      if (queue === live) return;
+      w._cio = live;
+      adopt(queue);
+    };
+    w._cio = live; // what it held was adopted above
+    w[RUNNING] = reconcile;
+    setInterval(reconcile, RECONCILE_INTERVAL_MS);
+    // Before the tracker's own page-hide handler (capture on window runs first), which sends.
+    for (const event of ['visibilitychange', 'pagehide']) w.addEventListener(event, reconcile, true);
   }
-  w._cio = api;
-  if (autoTrackPage) api.page();
+  if (autoTrackPage) own.page();
 })();

@@ -21,8 +21,11 @@ const COOKIE_MAX_AGE_S = 365 * 86400;
 const PROBE_KEY = '_cio_probe';
 
 export function createStorage(w: Window, isPersisting: boolean): Storage {
-  const memory: Record<string, string | null> = {};
-  const cookieKeys: Record<string, 1> = {};
+  // Without a prototype: a page that extended Object.prototype (`Object.prototype.extend = ...`,
+  // as old libraries do) must not have its names found by `in`, by a lookup or by `for...in`,
+  // and so written to a cookie or to localStorage.
+  const memory: Record<string, string | null> = Object.create(null);
+  const cookieKeys: Record<string, 1> = Object.create(null);
   const { hostname, protocol } = w.location;
   let cookieDomain: string | undefined;
 
@@ -70,7 +73,14 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
       else ls().setItem(key, value);
       if (memory[key] === value) delete memory[key];
     } catch {
-      // quota, private mode or no storage: the value stays in memory
+      // quota, private mode or no storage: the value stays in memory. A copy of a cookie (an id)
+      // that holds an older value is deleted (removal needs no quota): with the cookies cleared,
+      // it would bring the previous person back on the next load.
+      try {
+        if (cookieKeys[key] && ls().getItem(key) !== value) ls().removeItem(key);
+      } catch {
+        // no storage at all: nothing older in it either
+      }
     }
     try {
       if (cookieKeys[key]) writeCookie(key, value);

@@ -1,17 +1,20 @@
 // Size budgets for every shipped file, checked by `npm test` (which builds first): a change that
 // makes the snippet, cio.js or the npm entry grow past its budget fails the build.
 // The targets of issue 6 are 600 B for the snippet and 3,072 B brotli for cio.js; the second is
-// not met (about 5.9 KB), and with every feature in it cannot be (docs/size.md: the floor is ~5.3 KB).
+// not met (about 6.2 KB), and with every feature in it cannot be (docs/size.md: the floor is ~5.3 KB).
 import { describe, expect, it } from 'vitest';
 import { parse } from 'acorn';
 import { readFileSync } from 'node:fs';
 import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 
 const BUDGET = {
-  snippetMinifiedBytes: 600,
+  // 600 until issue 13: Trusted Types and the drop-in fixes took it from 486 to 649 B, and the
+  // issue allows 650 at most (docs/size.md, Issue 13).
+  snippetMinifiedBytes: 650,
   // 5,900 until stop 9, raised for the fixes of a logout that did not stick (cookie domain probe,
-  // cookies first for the ids): 5,889 -> ~5,960 B.
-  cioBrotliBytes: 6_000,
+  // cookies first for the ids): 5,889 -> ~5,960 B. 6,000 until issue 13, raised by the 220 B its
+  // fixes measured (5,996 -> 6,216 B; each listed in docs/size.md).
+  cioBrotliBytes: 6_220,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified).
   entryBrotliBytes: 8_200,
 };

@@ -40,6 +40,9 @@ describe('the back/forward cache', () => {
     await page.waitForFunction(() => (window as any)._cio.__tracklet === 1);
     await page.evaluate(() => (window as any)._cio.track('clicked', { n: 1 }));
     await collector.waitFor(() => collector.messages().some((m) => m.event === 'clicked'));
+    // The outbox lets go of its lock once the page has read the answer, which may be after the
+    // collector recorded the request: wait for it in the page.
+    await expect.poll(() => page.evaluate(async () => (await navigator.locks.query()).held?.length)).toBe(0);
     await page.click('#next');
     await page.waitForURL('**/b.html');
     // A page restored from the cache fires pageshow with persisted=true, and no load event.

@@ -6,7 +6,7 @@
 // own site id, so the shared collector's requests can be told apart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import { startStaticServer, type Route, type StaticServer } from '../helpers/static-server';
 import { startTestCollector, type TestCollector } from '../helpers/test-collector';
@@ -116,10 +116,13 @@ describe('data-consent="pending"', () => {
       'page',
       'after_load',
     ]);
-    const { keys, cookies } = await stored(context, p);
-    expect(cookies).toEqual(['_cioanonid', '_cioid']);
-    // _cio_ok: when the collector last answered 2xx (no personal data; see the README's storage table)
-    expect(keys.filter((k) => !k.startsWith('_cio_ob:'))).toEqual(['_cio_ok', '_cioanonid', '_cioid']);
+    expect((await stored(context, p)).cookies).toEqual(['_cioanonid', '_cioid']);
+    // _cio_ok: when the collector last answered 2xx (no personal data; see the README's storage
+    // table). The page writes it once the answer reaches it, which may be after the collector
+    // recorded the request: wait for it in the page.
+    await expect
+      .poll(async () => (await stored(context, p)).keys.filter((k) => !k.startsWith('_cio_ob:')))
+      .toEqual(['_cio_ok', '_cioanonid', '_cioid']);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -147,6 +150,13 @@ describe('data-consent="pending"', () => {
 describe('consent(false)', () => {
   it('drops the queue and the outbox, deletes cookies and storage but _cio_optout, and later loads track nothing', async () => {
     const context = await browser.newContext();
+    // Requests the page has made to the collector and not yet heard back from (a retry may be
+    // on its way when consent is refused: it left before, and is no request made after).
+    let inFlight = 0;
+    const isToCollector = (r: Request) => r.url().startsWith(collector.url);
+    context.on('request', (r) => isToCollector(r) && inFlight++);
+    context.on('requestfinished', (r) => isToCollector(r) && inFlight--);
+    context.on('requestfailed', (r) => isToCollector(r) && inFlight--);
     collector.behave({ kind: 'status', status: 503 }); // keep messages in the outbox
     try {
       const { p, errors } = await open(
@@ -165,6 +175,7 @@ describe('consent(false)', () => {
 
       await p.evaluate(() => (window as any)._cio.consent(false));
       expect(await stored(context, p)).toEqual({ keys: ['_cio_optout'], cookies: ['_cio_optout'] });
+      await expect.poll(() => inFlight).toBe(0);
       collector.behave({ kind: 'ok' });
       const tried = requestsFor('refuse-1').length;
       await p.evaluate(() => {

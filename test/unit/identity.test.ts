@@ -99,3 +99,17 @@ describe('identity', () => {
     ]);
   });
 });
+
+describe('an id with a lone surrogate (a string cut in the middle of an emoji)', () => {
+  it('is sent and stored with U+FFFD in its place, the same in the cookie and localStorage', async () => {
+    const cio = await s.open();
+    cio.identify('alice');
+    cio.identify('bob-😀'.slice(0, 5));
+    cio.track('x');
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.userId)).toEqual(['alice', 'bob-\ufffd', 'bob-\ufffd']);
+    expect(s.win.localStorage.getItem('_cioid')).toBe('bob-\ufffd');
+    expect(s.win.document.cookie).toContain(`_cioid=${encodeURIComponent('bob-\ufffd')}`);
+    expect(s.warnings()).toEqual([]);
+  });
+});

@@ -117,3 +117,40 @@ describe('createStorage', () => {
     expect(createStorage(s.win, true).get('k', true)).toBe('a b;c');
   });
 });
+
+describe('createStorage, on a page that extended Object.prototype', () => {
+  it('writes no inherited name to localStorage or a cookie', () => {
+    const proto = Object.prototype as any;
+    // (happy-dom's own localStorage.getItem finds inherited names, Chromium's does not: the
+    // lookups are specified in test/e2e/prototype-pollution.test.ts, in Chromium.)
+    proto.extend = function () {};
+    proto._cio_optout = '1';
+    try {
+      const store = createStorage(s.win, false);
+      store.set('_cioid', 'u-1', true);
+      store.persist(true); // writes what memory holds, and nothing else
+      expect(Object.keys(s.win.localStorage).sort()).toEqual(['_cio_ok', '_cioid']); // _cio_ok: the harness's
+      expect(s.win.document.cookie).toBe('_cioid=u-1');
+    } finally {
+      delete proto.extend;
+      delete proto._cio_optout;
+    }
+  });
+});
+
+describe('createStorage, when localStorage refuses a new value of a cookie-mirrored key', () => {
+  it("deletes that key's older copy (the cookie holds the new value); other keys keep theirs", () => {
+    const store = createStorage(s.win, true);
+    store.set('_cioid', 'alice', true);
+    store.set('_cio_ob:1', 'older messages');
+    vi.spyOn(s.win.localStorage, 'setItem').mockImplementation(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    store.set('_cioid', 'bob', true);
+    store.set('_cio_ob:1', 'newer messages');
+    expect(s.win.localStorage.getItem('_cioid')).toBeNull();
+    expect(s.win.document.cookie).toBe('_cioid=bob');
+    expect(s.win.localStorage.getItem('_cio_ob:1')).toBe('older messages'); // a stale outbox only risks a duplicate
+    expect(store.get('_cioid')).toBe('bob'); // this page goes on with it, from memory
+  });
+});
