@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, postBatch, startCollector, track } from './harness';
+import { DEMO_READ, getJson, postBatch, startCollector, track } from './harness';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const FAKE_SNIPPET =
@@ -36,7 +36,7 @@ describe('user-supplied strings', () => {
   it('stores an event named like HTML and returns it intact, as JSON that will not sniff as HTML', async () => {
     const message = track(XSS_NAME, { userId: XSS_NAME, properties: { note: '</script><script>alert(2)</script>' } });
     await postBatch(collector.url, { writeKey: 'demo', batch: [message] });
-    const res = await fetch(`${collector.url}/api/events?limit=1`);
+    const res = await fetch(`${collector.url}/api/events?limit=1`, { headers: DEMO_READ });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const [event] = (await res.json()).events;
@@ -73,7 +73,7 @@ it('counts events per minute of corrected time for the chart', async () => {
 describe('GET /api/stream', () => {
   it('sends each newly stored message as a server-sent event, and not its duplicate', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${collector.url}/api/stream`, { signal: controller.signal });
+    const res = await fetch(`${collector.url}/api/stream`, { signal: controller.signal, headers: DEMO_READ });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     const message = track('streamed', { anonymousId: 'watcher' });

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
-// @ts-ignore: plain ESM with JSDoc types
-import { createCollector } from '../../examples/collector/index.mjs';
+import { createCollector, type Collector } from '../../examples/collector/index.mjs';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const CUSTOMER = 'customer-42';
 
 let browser: Browser;
-let collector: { url: string; close(): Promise<void> };
+let collector: Collector;
 let dataDir: string;
 let shopContext: BrowserContext;
 let liveContext: BrowserContext;
