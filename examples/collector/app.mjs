@@ -54,6 +54,8 @@ export async function buildApp({
     requestTimeout: 30_000, // slow uploads are cut
     keepAliveTimeout: 5000,
     forceCloseConnections: true,
+    // Ids in paths may be 150 bytes, percent-encoded up to 3 characters each (find-my-way's default is 100).
+    routerOptions: { maxParamLength: 600 },
     // A path that is not valid percent-encoding (Fastify's only framework error a client can cause).
     frameworkErrors: (_error, _request, reply) =>
       sendError(reply, 400, 'invalid_path', 'the path is not valid percent-encoding'),
