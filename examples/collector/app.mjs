@@ -49,6 +49,8 @@ export async function buildApp({
   const sites = createSites(siteOptions);
   const store = openStore(dbPath);
   const stream = createEventStream();
+  /** @type {((address: string) => { ttl: number }) | null} */
+  let takeToken = null;
   const app = Fastify({
     bodyLimit: MAX_BATCH_BYTES,
     requestTimeout: 30_000, // slow uploads are cut
@@ -56,22 +58,29 @@ export async function buildApp({
     forceCloseConnections: true,
     // Ids in paths may be 150 bytes, percent-encoded up to 3 characters each (find-my-way's default is 100).
     routerOptions: { maxParamLength: 600 },
-    // A path that is not valid percent-encoding (Fastify's only framework error a client can cause).
-    frameworkErrors: (_error, _request, reply) =>
-      sendError(reply, 400, 'invalid_path', 'the path is not valid percent-encoding'),
+    // A path that is not valid percent-encoding (Fastify's only framework error a client can
+    // cause): no route or hook sees it, so it takes its rate-limit token here.
+    frameworkErrors: (_error, request, reply) => {
+      const limit = takeToken?.(request.socket.remoteAddress ?? 'unknown');
+      if (!limit?.ttl) return sendError(reply, 400, 'invalid_path', 'the path is not valid percent-encoding');
+      const seconds = Math.ceil(limit.ttl / 1000);
+      reply.header('Retry-After', String(seconds));
+      return sendError(reply, 429, 'rate_limited', `too many requests from this address; retry after ${seconds} s`);
+    },
     ajv: { customOptions: { verbose: true, removeAdditional: false }, plugins: [addByteKeywords] },
   });
   app.server.headersTimeout = 10_000;
   app.decorateRequest('siteId', '');
   app.setErrorHandler(createErrorHandler(log));
-  app.setNotFoundHandler(handleNotFound);
   app.setSchemaErrorFormatter(formatSchemaErrors);
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
   });
   app.addHook('onClose', async () => (stream.close(), store.close()));
   await registerCors(app, origins);
-  await registerRateLimit(app, { ...(rateLimit || {}), now, isOff: rateLimit === false });
+  takeToken = await registerRateLimit(app, { ...(rateLimit || {}), now, isOff: rateLimit === false });
+  // Unknown paths count against the limit too (the plugin's hook, as for every route).
+  app.setNotFoundHandler(takeToken ? { preHandler: app.rateLimit() } : {}, handleNotFound);
   await app.register(cookie, { secret: sessionSecret });
 
   const deps = { store, stream, sites, now, readsWithoutKeyOnLoopback };

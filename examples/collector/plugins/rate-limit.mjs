@@ -46,7 +46,7 @@ function createTokenBucketStore({ perSecond, burst, now }) {
     return { current: burst + 1, ttl: Math.max(1000, Math.ceil((1 - bucket.tokens) / perSecond) * 1000) };
   }
 
-  return class TokenBucketStore {
+  class TokenBucketStore {
     /**
      * @param {string} key
      * @param {(error: Error | null, result: { current: number, ttl: number }) => void} callback
@@ -57,19 +57,25 @@ function createTokenBucketStore({ perSecond, burst, now }) {
     child() {
       return this;
     }
-  };
+  }
+  return { TokenBucketStore, take };
 }
 
 /**
+ * Registers the limit on every route and the not-found handler; returns `take(address)` for the
+ * one kind of request no route or handler sees (a path that is not valid percent-encoding), or
+ * null when the limit is off.
  * @param {import('fastify').FastifyInstance} app
  * @param {{ perSecond?: number, burst?: number, now: () => number, isOff?: boolean }} options
+ * @returns {Promise<((address: string) => { current: number, ttl: number }) | null>}
  */
 export async function registerRateLimit(app, { perSecond = 50, burst = 200, now, isOff = false }) {
-  if (isOff) return;
+  if (isOff) return null;
+  const { TokenBucketStore, take } = createTokenBucketStore({ perSecond, burst, now });
   await app.register(rateLimit, {
     max: burst,
     timeWindow: 1000,
-    store: createTokenBucketStore({ perSecond, burst, now }),
+    store: TokenBucketStore,
     keyGenerator: (request) => request.socket.remoteAddress ?? 'unknown',
     addHeaders: {
       'x-ratelimit-limit': false,
@@ -83,4 +89,5 @@ export async function registerRateLimit(app, { perSecond = 50, burst = 200, now,
         statusCode: 429,
       }),
   });
+  return take;
 }
