@@ -11,6 +11,7 @@ import { registerRateLimit } from './plugins/rate-limit.mjs';
 import { createSites } from './plugins/auth.mjs';
 import { openStore } from './store/index.mjs';
 import { createEventStream } from './event-stream.mjs';
+import { createWriter } from './ingest/rows.mjs';
 import segmentRoutes from './routes/segment.mjs';
 import trackApiRoutes from './routes/track-api.mjs';
 import readApiRoutes from './routes/read-api.mjs';
@@ -83,7 +84,7 @@ export async function buildApp({
   app.setNotFoundHandler(takeToken ? { preHandler: app.rateLimit() } : {}, handleNotFound);
   await app.register(cookie, { secret: sessionSecret });
 
-  const deps = { store, stream, sites, now, readsWithoutKeyOnLoopback };
+  const deps = { store, stream, writer: createWriter({ store, stream }), sites, now, readsWithoutKeyOnLoopback };
   await app.register(segmentRoutes, deps);
   await app.register(trackApiRoutes, { ...deps, prefix: '/api/v1' });
   await app.register(readApiRoutes, deps);

@@ -28,14 +28,46 @@ export function toRow(message, json, { siteId, sentAt, receivedAtMs }) {
 }
 
 /**
- * Stores rows of one site and tells the site's live views about the new ones.
+ * The one writer of messages: the batches of every request that arrives within one turn of the
+ * event loop are stored in one transaction (a group commit: with 8 senders, a few batches share
+ * each commit), then each request gets its own counts and the site's live views the new events.
  * @param {{ store: import('../store/index.mjs').Store, stream: import('../event-stream.mjs').EventStream }} deps
- * @param {string} siteId
- * @param {import('../store/messages.mjs').MessageRow[]} rows
- * @returns {{ accepted: number, duplicates: number }}
  */
-export function saveRows({ store, stream }, siteId, rows) {
-  const { ids, duplicates } = store.messages.insert(rows);
-  if (ids.length && stream.isWatched(siteId)) stream.publish(siteId, store.messages.byIds(siteId, ids));
-  return { accepted: rows.length, duplicates };
+export function createWriter({ store, stream }) {
+  /** @type {{ siteId: string, rows: import('../store/messages.mjs').MessageRow[], resolve: (counts: { accepted: number, duplicates: number }) => void, reject: (error: Error) => void }[]} */
+  let waiting = [];
+
+  function writeWaiting() {
+    const group = waiting;
+    waiting = [];
+    /** @type {{ ids: number[], duplicates: number }[]} */
+    let results;
+    try {
+      results = store.messages.insert(group.map((entry) => entry.rows));
+    } catch (error) {
+      return group.forEach((entry) => entry.reject(/** @type {Error} */ (error)));
+    }
+    group.forEach(({ siteId, rows, resolve }, i) => {
+      const { ids, duplicates } = results[i];
+      if (ids.length && stream.isWatched(siteId)) stream.publish(siteId, store.messages.byIds(siteId, ids));
+      resolve({ accepted: rows.length, duplicates });
+    });
+  }
+
+  return {
+    /**
+     * Stores rows of one site; settles once they are committed.
+     * @param {string} siteId
+     * @param {import('../store/messages.mjs').MessageRow[]} rows
+     * @returns {Promise<{ accepted: number, duplicates: number }>}
+     */
+    save(siteId, rows) {
+      return new Promise((resolve, reject) => {
+        if (!waiting.length) setImmediate(writeWaiting);
+        waiting.push({ siteId, rows, resolve, reject });
+      });
+    },
+  };
 }
+
+/** @typedef {ReturnType<typeof createWriter>} Writer */

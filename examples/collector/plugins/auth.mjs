@@ -77,7 +77,7 @@ export const isLoopback = (/** @type {string | undefined} */ address) =>
   !!address && (/^(::ffff:)?127\./.test(address) || address == '::1');
 
 /**
- * The onRequest hook of the Track API: Basic `site_id:api_key`; sets `request.siteId`.
+ * The hook of the Track API: Basic `site_id:api_key`; sets `request.siteId`.
  * @param {Sites} sites
  */
 export function authenticateTrackApi(sites) {
@@ -98,7 +98,7 @@ const AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="tracklet", charset="UTF
 const AUTHENTICATE_READ = { 'WWW-Authenticate': 'Bearer realm="tracklet"' };
 
 /**
- * The onRequest hook of the read API: sets `request.siteId` to the one site the caller may read.
+ * The hook of the read API: sets `request.siteId` to the one site the caller may read.
  * @param {{ sites: Sites, readsWithoutKeyOnLoopback: boolean, now: () => number }} options
  */
 export function authenticateReads({ sites, readsWithoutKeyOnLoopback, now }) {

@@ -1,6 +1,6 @@
 // The read API the live view (and the site's owner) reads: recent events, people with their
 // merged timelines, segments, events per minute, and the server-sent event stream. Every route
-// here is behind one onRequest hook (plugins/auth.mjs) and reads the authenticated site only.
+// here is behind one hook (plugins/auth.mjs) and reads the authenticated site only.
 // `POST /api/session` (outside the hook) trades the API key or dashboard password for a cookie.
 import { HttpError, formatSchemaErrors, refuseOtherMethods } from '../errors.mjs';
 import { SESSION_COOKIE, SESSION_MS, authenticateReads } from '../plugins/auth.mjs';
@@ -60,7 +60,9 @@ async function sessionRoutes(app, { sites, now }) {
  */
 async function protectedRoutes(app, deps) {
   const { store, stream, now } = deps;
-  app.addHook('onRequest', authenticateReads(deps));
+  // preParsing, not onRequest: after the rate limit's onRequest hook, so refused reads count too.
+  const authenticate = authenticateReads(deps);
+  app.addHook('preParsing', async (request, _reply, payload) => (await authenticate(request), payload));
 
   app.get('/api/events', { schema: { querystring: schema.eventsQuery } }, async (request) => {
     const { limit } = /** @type {{ limit: number }} */ (request.query);

@@ -10,7 +10,7 @@ import { HttpError, refuseOtherMethods } from '../errors.mjs';
 import { checkMessage, checkWriteKey, validateBatch } from '../validate.mjs';
 import { checkEncoding, parseSegmentBody } from '../plugins/segment-body.mjs';
 import { parseBasicAuth } from '../plugins/auth.mjs';
-import { saveRows, toRow } from '../ingest/rows.mjs';
+import { toRow } from '../ingest/rows.mjs';
 
 /** Added to every 2xx answer of the Segment side (docs/collector.md, "Gzip"). */
 const ACCEPT_ENCODING = 'gzip';
@@ -29,6 +29,7 @@ const SINGLE = /** @type {const} */ ([
  * @typedef {object} SegmentDeps
  * @property {import('../store/index.mjs').Store} store
  * @property {import('../event-stream.mjs').EventStream} stream
+ * @property {import('../ingest/rows.mjs').Writer} writer
  * @property {import('../plugins/auth.mjs').Sites} sites
  * @property {() => number} now
  */
@@ -51,7 +52,7 @@ export default async function segmentRoutes(app, deps) {
     const receivedAtMs = now();
     const request_ = { siteId: result.writeKey, sentAt: result.sentAt, receivedAtMs };
     const rows = result.valid.map(({ message, json }) => toRow(message, json, request_));
-    const { accepted, duplicates } = saveRows(deps, result.writeKey, rows);
+    const { accepted, duplicates } = await deps.writer.save(result.writeKey, rows);
     const { rejected } = result;
     if (!rejected.length) return { ok: true, accepted, duplicates, acceptEncoding: ACCEPT_ENCODING };
     const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more)` : '';
@@ -91,7 +92,7 @@ export default async function segmentRoutes(app, deps) {
           });
         }
         const row = toRow(message, checked.json, { siteId: writeKey, sentAt, receivedAtMs });
-        const { accepted, duplicates } = saveRows(deps, writeKey, [row]);
+        const { accepted, duplicates } = await deps.writer.save(writeKey, [row]);
         return { ok: true, accepted, duplicates, acceptEncoding: ACCEPT_ENCODING };
       }
     );

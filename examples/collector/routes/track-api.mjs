@@ -12,7 +12,7 @@ import formBody from '@fastify/formbody';
 import qs from 'qs';
 import { formatSchemaErrors } from '../errors.mjs';
 import { authenticateTrackApi } from '../plugins/auth.mjs';
-import { saveRows, toRow } from '../ingest/rows.mjs';
+import { toRow } from '../ingest/rows.mjs';
 import * as schema from './track-api.schema.mjs';
 
 /** Marks what came through the Track API in the stored message's context. */
@@ -22,6 +22,7 @@ const LIBRARY = { name: 'customerio-track-api', version: '1' };
  * @typedef {object} TrackApiDeps
  * @property {import('../store/index.mjs').Store} store
  * @property {import('../event-stream.mjs').EventStream} stream
+ * @property {import('../ingest/rows.mjs').Writer} writer
  * @property {import('../plugins/auth.mjs').Sites} sites
  * @property {() => number} now
  */
@@ -51,16 +52,18 @@ export default async function trackApiRoutes(app, deps) {
   const { store, sites, now } = deps;
   await app.register(formBody, { parser: (text) => qs.parse(text, { depth: 5, parameterLimit: 1000 }) });
   app.setSchemaErrorFormatter(formatSchemaErrors);
-  app.addHook('onRequest', authenticateTrackApi(sites));
+  // preParsing: after the rate limit (onRequest), and before a body from an unknown caller is read.
+  const authenticate = authenticateTrackApi(sites);
+  app.addHook('preParsing', async (request, _reply, payload) => (await authenticate(request), payload));
 
   /**
    * @param {import('fastify').FastifyRequest} request
    * @param {Record<string, any>} message
    */
-  const save = (request, message) => {
+  const save = async (request, message) => {
     const siteId = request.siteId;
     const row = toRow(message, JSON.stringify(message), { siteId, sentAt: undefined, receivedAtMs: now() });
-    saveRows(deps, siteId, [row]);
+    await deps.writer.save(siteId, [row]);
     return {};
   };
   const identifierOf = (/** @type {import('fastify').FastifyRequest} */ request) =>

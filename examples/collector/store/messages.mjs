@@ -77,28 +77,28 @@ export function createMessages(db) {
     SELECT timestamp_ms / 60000 AS minute, COUNT(*) AS count FROM messages
     WHERE site_id = ? AND timestamp_ms >= ? AND timestamp_ms < ? GROUP BY minute ORDER BY minute`);
 
-  /** One transaction per call: one commit for a whole batch is what makes ingest fast. */
-  const insertAll = db.transaction((/** @type {MessageRow[]} */ rows) => {
-    /** @type {number[]} */
-    const ids = [];
-    for (const row of rows) {
-      if (row.userId && row.anonymousId) linkIdentity.run(row.siteId, row.anonymousId, row.userId, row.receivedAtMs);
-      const { changes, lastInsertRowid } = insertMessage.run(row);
-      if (changes) ids.push(Number(lastInsertRowid));
-    }
-    return ids;
-  });
+  /** One transaction per call, for every batch in it: commits, not rows, are what ingest pays for. */
+  const insertAll = db.transaction((/** @type {MessageRow[][]} */ batches) =>
+    batches.map((rows) => {
+      /** @type {number[]} */
+      const ids = [];
+      for (const row of rows) {
+        if (row.userId && row.anonymousId) linkIdentity.run(row.siteId, row.anonymousId, row.userId, row.receivedAtMs);
+        const { changes, lastInsertRowid } = insertMessage.run(row);
+        if (changes) ids.push(Number(lastInsertRowid));
+      }
+      return { ids, duplicates: rows.length - ids.length };
+    }),
+  );
 
   return {
     /**
-     * Stores rows not stored before; links each anonymousId seen with a userId to that user.
-     * @param {MessageRow[]} rows
-     * @returns {{ ids: number[], duplicates: number }} the new rows' ids, and how many were already stored
+     * Stores batches of rows in one transaction, each row not stored before (by site and
+     * messageId); links each anonymousId seen with a userId to that user.
+     * @param {MessageRow[][]} batches
+     * @returns {{ ids: number[], duplicates: number }[]} per batch: the new rows' ids, and how many were already stored
      */
-    insert(rows) {
-      const ids = rows.length ? insertAll(rows) : [];
-      return { ids, duplicates: rows.length - ids.length };
-    },
+    insert: (batches) => insertAll(batches),
     /**
      * @param {string} siteId
      * @param {number[]} ids

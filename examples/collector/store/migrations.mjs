@@ -20,10 +20,9 @@ CREATE TABLE IF NOT EXISTS messages (
   raw TEXT NOT NULL,              -- the message, Segment-shaped (Track API calls are converted)
   UNIQUE (site_id, message_id)
 );
--- Only the indexes that reads of one person need: every index is written on every insert (see
--- docs/collector.md, "Ingest speed"). Partial, so anonymous-only or identified-only rows skip one.
-CREATE INDEX IF NOT EXISTS messages_by_anonymous_id ON messages (site_id, anonymous_id) WHERE anonymous_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS messages_by_user_id ON messages (site_id, user_id) WHERE user_id IS NOT NULL;
+-- No other index on messages: every index is written on every insert, and only the unique key
+-- serves a query today (people and segments scan the site's rows; docs/collector.md, "Ingest
+-- speed"). Indexes for reads belong beside the queries that use them.
 -- The first userId seen with an anonymousId owns it: reset() makes a new anonymousId, so a
 -- second userId on the same one is rare, and keeping the first keeps history stable.
 CREATE TABLE IF NOT EXISTS identities (
