@@ -9,11 +9,15 @@ import { createPeople } from './people.mjs';
 import { createSegments } from './segments.mjs';
 
 /**
- * Opens (and creates, with its folder) the database. WAL lets readers run beside the writer;
- * synchronous=NORMAL in WAL mode survives a crash of the collector and loses at most the last
- * commits on a power cut, without an fsync per commit; a 256 MB page cache and reads through
- * mmap keep the unique (site, messageId) index in memory past a few million rows
- * (docs/collector.md, "Ingest speed").
+ * Opens (and creates, with its folder) the database, tuned for ingest (docs/collector.md,
+ * "Ingest speed", has the measurements): WAL, so readers run beside the writer; synchronous=NORMAL,
+ * which in WAL mode survives a crash of the collector and may lose the last commits on a power
+ * cut, without an fsync per commit; a checkpoint every 65,536 pages (256 MB of WAL) instead of
+ * SQLite's 1,000, which at 20,000 events/s meant copying scattered index pages back into the
+ * database several times a second (ingest went from ~9,000 to ~25,000 events/s, measured with
+ * synchronous OFF making no clear difference: the copying, not the fsyncs, was the cost); a
+ * 256 MB page cache and reads through
+ * mmap, so the unique (site, messageId) index stays in memory past a few million rows.
  * @param {string} dbPath
  * @returns {Store}
  */
@@ -24,6 +28,8 @@ export function openStore(dbPath) {
   db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -262144');
   db.pragma('mmap_size = 1073741824');
+  db.pragma('wal_autocheckpoint = 65536');
+  db.pragma('journal_size_limit = 268435456');
   db.pragma('temp_store = MEMORY');
   migrate(db);
   return {
