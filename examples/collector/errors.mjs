@@ -1,6 +1,8 @@
 // One error shape everywhere: `{ error, detail }` (a code, and a sentence naming the field), from
 // the routes, from schema validation, from the plugins (rate limit, body limits) and for 404s.
 
+import { MAX_BATCH_BYTES } from '../../src/limits.js';
+
 /** @typedef {import('fastify').FastifyReply} FastifyReply */
 /** @typedef {import('fastify').FastifyRequest} FastifyRequest */
 
@@ -68,10 +70,12 @@ export function createErrorHandler(log) {
     }
     if (error.statusCode == 429) return sendError(reply, 429, 'rate_limited', error.message);
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-    if (known) {
-      if (known[0] == 413) lingerThenClose(request, reply);
-      return sendError(reply, known[0], known[1], error.message);
+    if (known?.[0] == 413) {
+      // Fastify's own body limit (Track API bodies): the same words as the Segment side's cap.
+      lingerThenClose(request, reply);
+      return sendError(reply, 413, known[1], `the request body is over ${MAX_BATCH_BYTES} bytes`);
     }
+    if (known) return sendError(reply, known[0], known[1], error.message);
     log(`collector: ${request.method} ${request.url} failed: ${error.stack ?? error}`);
     return sendError(reply, 500, 'internal_error', 'the collector failed; see its log');
   };

@@ -41,6 +41,12 @@ describe('the write key by Basic auth', () => {
     ]);
   });
 
+  it('takes the Basic user over the body’s writeKey when both are sent', async () => {
+    const message = track('header_wins');
+    await post('/v1/batch', { writeKey: 'demo', batch: [message] }, { Authorization: basic('other') });
+    expect(stored(message.messageId)).toMatchObject([{ site_id: 'other' }]);
+  });
+
   it('refuses an unknown write key sent by Basic auth with 401', async () => {
     expect(await post('/v1/batch', { batch: [track('a')] }, { Authorization: basic('nope') })).toEqual({
       status: 401,

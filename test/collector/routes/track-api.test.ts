@@ -244,6 +244,14 @@ describe("Customer.io's limits, refused naming the field", () => {
     expect(await call(method, path, body)).toEqual({ status: 400, body: { error, detail } });
   });
 
+  it('refuses a body over 512,000 bytes with 413, as the Segment side does', async () => {
+    const res = await call('PUT', '/customers/5', { pad: 'x'.repeat(512_000) });
+    expect(res).toEqual({
+      status: 413,
+      body: { error: 'body_too_large', detail: 'the request body is over 512000 bytes' },
+    });
+  });
+
   it('accepts exactly 300 attributes and a value of exactly 1,000 bytes of JSON', async () => {
     const attributes = Object.fromEntries(Array.from({ length: 299 }, (_, i) => [`a${i}`, i]));
     expect((await call('PUT', '/customers/limits', { ...attributes, plan: 'x'.repeat(998) })).status).toBe(200);
