@@ -3,21 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-// @ts-ignore: plain ESM with JSDoc types
-import { createCollector } from '../../examples/collector/index.mjs';
+import { createCollector, type CollectorOptions } from '../../examples/collector/index.mjs';
 
-export interface Collector {
-  url: string;
-  port: number;
-  db: any;
-  close(): Promise<void>;
-}
-
-export async function startCollector(
-  options: Record<string, unknown> = {},
-): Promise<Collector & { stop(): Promise<void> }> {
+/** The real collector with the demo's site (`demo`, API key `demo-secret`) unless `sites` says otherwise. */
+export async function startCollector(options: CollectorOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tracklet-collector-'));
-  const collector: Collector = await createCollector({
+  const collector = await createCollector({
     port: 0,
     host: '127.0.0.1',
     dbPath: join(dir, 'data', 'test.db'),
@@ -56,7 +47,11 @@ export async function postBatch(url: string, body: unknown, init: RequestInit = 
   return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
 }
 
-export async function getJson(url: string) {
-  const res = await fetch(url);
+/** The demo site's read credentials, as the read API takes them. */
+export const DEMO_READ = { Authorization: 'Bearer demo-secret' };
+
+/** GETs a read API path with the demo site's API key (pass `headers: {}` to send none). */
+export async function getJson(url: string, { headers = DEMO_READ as Record<string, string> } = {}) {
+  const res = await fetch(url, { headers });
   return { status: res.status, body: await res.json() };
 }

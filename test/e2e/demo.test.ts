@@ -6,16 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
-// @ts-ignore: plain ESM with JSDoc types
-import { createCollector } from '../../examples/collector/index.mjs';
+import { createCollector, type Collector } from '../../examples/collector/index.mjs';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const CUSTOMER = 'customer-42';
 
 let browser: Browser;
-let collector: { url: string; close(): Promise<void> };
+let collector: Collector;
 let dataDir: string;
 let shopContext: BrowserContext;
 let liveContext: BrowserContext;
@@ -46,7 +47,10 @@ async function openPage(context: BrowserContext, url: string) {
   return page;
 }
 const violations = (page: Page) => page.evaluate(() => (window as any).__violations as string[]);
-const apiEvents = async () => (await (await fetch(`${collector.url}/api/events?limit=1000`)).json()).events as any[];
+/** The demo site's API key: reads need it (the tests run with keyless reads off). */
+const READ = { Authorization: 'Bearer demo-secret' };
+const apiEvents = async () =>
+  (await (await fetch(`${collector.url}/api/events?limit=1000`, { headers: READ })).json()).events as any[];
 async function waitForEvent(match: (event: any) => boolean) {
   await expect.poll(async () => (await apiEvents()).some(match), { timeout: 15_000, interval: 200 }).toBe(true);
 }
@@ -59,6 +63,11 @@ beforeAll(async () => {
   shopContext = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   // A zone far from UTC (+5:45), so a chart drawn in the browser's local time would show it.
   liveContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Kathmandu' });
+  // Signed in as the site's owner (the context's request shares its cookies with its pages).
+  const session = await liveContext.request.post(`${collector.url}/api/session`, {
+    data: { site: 'demo', key: 'demo-secret' },
+  });
+  expect(session.status()).toBe(200);
   liveView = await openPage(liveContext, `${collector.url}/`);
   await liveView.waitForSelector('#connection.live');
 });
@@ -67,6 +76,27 @@ afterAll(async () => {
   await browser?.close();
   await collector?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the live view without a key', () => {
+  it('shows only the sign-in form, and the live view once signed in with the API key', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/`);
+    await page.waitForSelector('#sign-in-view:not([hidden])');
+    expect(await page.locator('#live-view').isHidden()).toBe(true);
+    await page.fill('#sign-in input[name=site]', 'demo');
+    await page.fill('#sign-in input[name=key]', 'wrong-key');
+    await page.click('#sign-in button');
+    await expect
+      .poll(() => page.locator('#sign-in-problem').textContent(), { timeout: 10_000 })
+      .toBe('the site id, API key or password is wrong');
+    await page.fill('#sign-in input[name=key]', 'demo-secret');
+    await page.click('#sign-in button');
+    await page.waitForSelector('#connection.live');
+    expect(await page.locator('#sign-in-view').isHidden()).toBe(true);
+    await context.close();
+  });
 });
 
 describe('the shop and the live view', () => {
@@ -236,5 +266,32 @@ describe('the shop and the live view', () => {
     await liveView.screenshot({ path: 'test-results/live-view.png' });
     if (process.env.UPDATE_SCREENSHOTS || !existsSync('docs/live-view.png'))
       await liveView.screenshot({ path: 'docs/live-view.png' });
+  });
+});
+
+describe("Customer.io's Track API example", () => {
+  // The example of Customer.io's "Events" page, run as printed with the host and credentials changed.
+  it('answers 2xx to the curl example and shows the event on person 5 and in the live view', async () => {
+    const { stdout } = await promisify(execFile)('curl', [
+      '-i',
+      `${collector.url}/api/v1/customers/5/events`,
+      '-u',
+      'demo:demo-secret',
+      '-d',
+      'name=purchased',
+      '-d',
+      'data[price]=23.45',
+      '-d',
+      'timestamp=1359389415',
+    ]);
+    expect(stdout).toMatch(/^HTTP\/1\.1 200 /);
+    const person = await (await fetch(`${collector.url}/api/people/5`, { headers: READ })).json();
+    expect(person.timeline.map((e: any) => [e.name, e.timestamp, e.raw.properties])).toEqual([
+      ['purchased', '2013-01-28T16:10:15.000Z', { price: '23.45' }],
+    ]);
+    await liveView.goto(`${collector.url}/#live`);
+    const row = liveView.locator('#events tbody tr', { hasText: 'purchased' });
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    expect(await row.locator('.person-link').textContent()).toBe('5');
   });
 });

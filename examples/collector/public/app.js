@@ -1,9 +1,10 @@
 // The live view: events arrive over server-sent events (/api/stream) and are listed with their
 // corrected time and skew; a click shows the raw JSON. Hash routes switch to people and segments.
-import { el, formatSkew, formatTime, describeName, personLink, getJson } from './dom.js';
+import { el, formatSkew, formatTime, describeName, personLink, getJson, ApiError } from './dom.js';
 import { createChart } from './chart.js';
 import { showPeople } from './people.js';
 import { setUpSegments } from './segments.js';
+import { showSignIn } from './sign-in.js';
 
 const MAX_ROWS = 500;
 const rows = /** @type {HTMLTableSectionElement} */ (document.querySelector('#events tbody'));
@@ -82,9 +83,19 @@ function showRoute() {
   if (current == 'people') showPeople(id ? decodeURIComponent(id) : null).catch((error) => console.warn(error));
 }
 
-window.addEventListener('hashchange', showRoute);
-showRoute();
-setUpSegments();
-listenForEvents();
-loadRecentEvents().catch((error) => console.warn(error));
-chart.refresh().catch((error) => console.warn(error));
+/** Starts once the API lets this page read: else the sign-in form, and nothing else asks the API. */
+async function start() {
+  try {
+    await loadRecentEvents();
+  } catch (error) {
+    if (error instanceof ApiError && error.status == 401) return showSignIn();
+    console.warn(error);
+  }
+  window.addEventListener('hashchange', showRoute);
+  showRoute();
+  setUpSegments();
+  listenForEvents();
+  chart.refresh().catch((error) => console.warn(error));
+}
+
+start();

@@ -50,10 +50,22 @@ export function personLink(/** @type {{ id: string, userId: string | null }} */ 
   return button;
 }
 
-/** GET a JSON API; throws with the API's own `detail` on an error answer. */
+/** An error answer of the API: its `detail` as the message, and its status. */
+export class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status
+   */
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** GET a JSON API; throws an ApiError with the API's own `detail` on an error answer. */
 export async function getJson(/** @type {string} */ url) {
   const res = await fetch(url);
   const body = await res.json();
-  if (!res.ok) throw new Error(body.detail ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(body.detail ?? `HTTP ${res.status}`, res.status);
   return body;
 }

@@ -2,6 +2,10 @@
 // between when a message was made (`timestamp`) and when its request was built (`sentAt`) was
 // measured on that same clock, so it survives: timestamp = receivedAt - (sentAt - originalTimestamp).
 // Backfilled events keep their distance from sentAt, so they land where they belong.
+import { YEAR_10000_MS } from '../../../src/limits.js';
+
+/** Times from 1970 to 9999: what the store and the APIs (ISO strings) can carry. */
+export const isStorableTime = (/** @type {number} */ ms) => ms >= 0 && ms < YEAR_10000_MS;
 
 /**
  * @param {string} originalTimestamp the message's own ISO time (already validated)
@@ -19,8 +23,3 @@ export function correctTimestamp(originalTimestamp, sentAt, receivedAtMs) {
   if (!isStorableTime(originalMs + skewMs)) return { timestampMs: originalMs, skewMs: null };
   return { timestampMs: originalMs + skewMs, skewMs };
 }
-
-const YEAR_10000_MS = 253_402_300_800_000;
-
-/** Times from 1970 to 9999: what the store and the APIs (ISO strings) can carry. */
-export const isStorableTime = (/** @type {number} */ ms) => ms >= 0 && ms < YEAR_10000_MS;
