@@ -52,7 +52,8 @@ export function createTransport(url: string, io: IO): Transport {
       let rejected;
       try {
         // A 207 or a 4xx may list the invalid messages: only those are dropped.
-        if (status == 207 || status > 399) rejected = JSON.parse(text).rejected.map((r: any) => r.messageId);
+        if (status == 207 || status > 399)
+          rejected = JSON.parse(text).rejected.map((r: { messageId: string }) => r.messageId);
       } catch {
         // no readable list: the whole batch is treated alike
       }

@@ -1,6 +1,5 @@
 // The checks every public call makes on its input. Each returns a problem to warn about (in
 // the words of the warning), or nothing when the input is good.
-import type { Timestamp } from './types';
 import { utf8Bytes } from './outbox';
 
 /** Customer.io's limit for event names. */
@@ -30,7 +29,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typ
  * read as milliseconds (1e11 s is the year 5138): passing Date.now() where Customer.io expects
  * seconds is a classic mistake that files events thousands of years in the future.
  */
-export function parseTimestamp(t: Timestamp, warn: (problem: string) => void): number | undefined {
+export function parseTimestamp(t: unknown, warn: (problem: string) => void): number | undefined {
   const isMs = typeof t == 'number' && t > 1e11;
   const ms =
     typeof t == 'number' ? (isMs ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;

@@ -73,7 +73,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     fetch: fetch as unknown as typeof globalThis.fetch,
     sendBeacon,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (id) => clearTimeout(id),
+    clearTimeout: (timer) => clearTimeout(timer as number),
     locks: undefined,
     console,
   };
