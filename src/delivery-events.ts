@@ -1,5 +1,8 @@
 // Delivery events: what `on()` listens to (sent, retry, dropped, error; see TrackerEventDetails).
-// A listener's exception is the page's own bug: it is swallowed, and delivery goes on.
+// A name that is not one of the four (a typo, or `constructor` and the other names every object
+// inherits) is warned about, once, and the listeners live in an object without a prototype, where
+// no inherited name can be found. A listener's exception is the page's own bug: it is swallowed,
+// and delivery goes on.
 import type { Tracker, TrackerEvent, TrackerEventDetails } from './types';
 import type { Log } from './log';
 
@@ -9,9 +12,13 @@ export type Emit = <K extends TrackerEvent>(event: K, detail: TrackerEventDetail
 /** `emit`, and the tracker's `on` and `off`. */
 export type DeliveryEvents = [emit: Emit, on: Tracker['on'], off: Tracker['off']];
 
+type Listener = (detail: unknown) => void;
+
 export function createDeliveryEvents(log: Log): DeliveryEvents {
-  /** Each event's listeners; a handler is stored for the one event it was added with. */
-  const listeners: Record<string, ((detail: unknown) => void)[] | undefined> = {};
+  const listeners: Record<string, Listener[] | undefined> = Object.create(null);
+  /** Whether `event` is a delivery event; a warning for `call` when it is not. */
+  const isEvent = (call: string, event: string) =>
+    /^(sent|retry|dropped|error)$/.test(event) || log.warnOnce(call, `"${event}" is not a delivery event`);
   return [
     (event, detail) =>
       listeners[event]?.forEach((listener) => {
@@ -23,10 +30,10 @@ export function createDeliveryEvents(log: Log): DeliveryEvents {
       }),
     (event, handler) => {
       if (typeof handler != 'function') return log.warn('on', 'the handler must be a function');
-      (listeners[event] ||= []).push(handler as (detail: unknown) => void);
+      if (isEvent('on', event)) (listeners[event] ||= []).push(handler as Listener);
     },
     (event, handler) => {
-      listeners[event] = listeners[event]?.filter((h) => h != handler);
+      if (isEvent('off', event)) listeners[event] = listeners[event]?.filter((h) => h != handler);
     },
   ];
 }

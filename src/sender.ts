@@ -87,6 +87,7 @@ export function createSender(
   const waitingEntries = () => outbox.entries().filter((e) => !e.f);
   /** Back to waiting: in no request, and no longer trusted to the browser. */
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
+  const warnFailure = (error: unknown) => log.warn('flush', error);
 
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
@@ -156,7 +157,7 @@ export function createSender(
         } else {
           // Not even one message fits: the quota is spent. One fetch is the last try (keepalive if
           // the quota allows, else plain: it may die with the page); the rest stays stored.
-          void postBatch(chunk);
+          postBatch(chunk).catch(warnFailure);
           chunk.forEach((e) => (e.f = IN_LAST_TRY)); // a second hide event must not send it again
           break;
         }

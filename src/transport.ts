@@ -34,8 +34,10 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 export function createTransport(url: string, io: IO): Transport {
   const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
     const abort = new AbortController();
-    const timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS);
+    let timer: unknown;
     try {
+      timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
+
       // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
       const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, {
         method: 'POST',
