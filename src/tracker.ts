@@ -154,7 +154,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   if (consent == 'granted') startDelivery();
   const hide = () => (runDeferredCalls(), sender.flushOnHide());
   const show = () => consent == 'granted' && (outbox.adopt(), sender.onVisible());
-  watchLifecycle(win!, () => guard('flush', hide), () => guard('flush', show), () => guard('flush', sender.flush));
+  watchLifecycle(
+    win!,
+    () => guard('flush', hide),
+    () => guard('flush', show),
+    () => guard('flush', sender.flush),
+  );
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
