@@ -149,17 +149,11 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       return guard(name, method, a, b, d) ?? (name == 'flush' ? Promise.resolve() : undefined);
     };
   }
-
   // Start-up. The page hides and shows whatever the consent: the sender sends only with it.
   if (consent == 'granted') startDelivery();
-  const hide = () => (runDeferredCalls(), sender.flushOnHide());
-  const show = () => consent == 'granted' && (outbox.adopt(), sender.onVisible());
-  watchLifecycle(
-    win!,
-    () => guard('flush', hide),
-    () => guard('flush', show),
-    () => guard('flush', sender.flush),
-  );
+  const onHide = () => guard('flush', () => (runDeferredCalls(), sender.flushOnHide()));
+  const onShow = () => guard('flush', () => consent == 'granted' && (outbox.adopt(), sender.onVisible()));
+  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush)); // through the guard too
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
