@@ -15,11 +15,8 @@ import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from '
 import { watchLifecycle, watchNavigation } from './lifecycle';
 import { checkEventName, checkId, isObject } from './validate';
 import { browserIO, type IO } from './io';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
 
-/** Segment's and Customer.io's per-message limit. */
-export const MAX_MESSAGE_BYTES = 32_768;
-/** Segment's and Customer.io's per-request limit. */
-const MAX_REQUEST_BYTES = 500_000;
 const DEFAULTS = {
   flushAt: 20,
   flushIntervalMs: 1000,
@@ -63,7 +60,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   }
   const io = browserIO(win!, overrides);
   const config: Config = { ...DEFAULTS, ...options };
-  config.maxBatchBytes = Math.min(config.maxBatchBytes, MAX_REQUEST_BYTES);
+  config.maxBatchBytes = Math.min(config.maxBatchBytes, MAX_BATCH_BYTES);
   // Delivery events, and the one guard: nothing the library does can throw into the page.
   const [emit, on, off] = createDeliveryEvents(log);
   const reportFailure = (call: string, error: unknown) => (log.warn(call, error), emit('error', { call, error }));

@@ -5,7 +5,7 @@
 // docs/security.md lists every case with its outcome and the name of the spec that proves it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_DEPTH } from '../../src/sanitize';
-import { MAX_MESSAGE_BYTES } from '../../src/tracker';
+import { MAX_MESSAGE_BYTES } from '../../src/limits';
 import { bytes, setup, settle, type Setup } from './harness';
 
 let s: Setup;
