@@ -79,7 +79,7 @@ export interface TrackerOptions {
   debug?: boolean;
 }
 
-/** The tracking API: `window._cio` and the object `createTracker` returns. */
+/** The tracking API: the object `createTracker` returns, and `window._cio` once cio.js has run. */
 export interface Tracker<E extends EventMap = UntypedEvents> {
   /** Name the person using the browser. @example identify({ id: '42', email: 'a@b.co', created_at: 1700000000 }) */
   identify(idOrTraits: string | number | ({ id: string | number } & Properties), traits?: Properties): void;
@@ -128,9 +128,43 @@ export type Config = TrackerOptions &
     >
   >;
 
+/** A call as the snippet queues it: `[method, ...arguments]`, with the time of the call (ms) in `t`. */
+export type QueuedCall = unknown[] & { t?: number };
+
+/**
+ * `window._cio` before cio.js has run: the snippet's stub, an array of queued calls whose methods
+ * queue the call and return nothing (`flush()` too: there is no promise yet). Once cio.js has run,
+ * `window._cio` is a LiveTracker, which is not an array.
+ * @example const cio = window._cio; if (cio && !Array.isArray(cio)) await cio.flush();
+ */
+export interface TrackerStub extends Array<QueuedCall> {
+  identify(...args: Parameters<Tracker['identify']>): void;
+  track(name: string, data?: Properties, options?: TrackOptions): void;
+  page(...args: Parameters<Tracker['page']>): void;
+  reset(): void;
+  flush(): void;
+  consent(granted: boolean): void;
+  on(...args: Parameters<Tracker['on']>): void;
+  off(...args: Parameters<Tracker['off']>): void;
+  /** Customer.io's classic snippet's name for `identify`. */
+  sidentify(...args: Parameters<Tracker['identify']>): void;
+  /** Customer.io's classic snippet has it; it does nothing. */
+  load(): void;
+}
+
+/** `window._cio` once cio.js has run: the live API, whose `push([method, ...arguments])` still works. */
+export interface LiveTracker extends Tracker {
+  /** Runs each call now, as the stub would have queued it. @example push(['track', 'clicked']) */
+  push(...calls: unknown[][]): void;
+  /** Customer.io's classic snippet's name for `identify`. */
+  sidentify: Tracker['identify'];
+  /** Customer.io's classic snippet has it; it does nothing. */
+  load(): void;
+}
+
 declare global {
   interface Window {
-    /** The snippet's queue of `[method, ...arguments]`, then the live API once cio.js has run. */
-    _cio?: Tracker & { push(...calls: unknown[][]): void };
+    /** The snippet's stub until cio.js has run, then the live API (tell them apart with Array.isArray). */
+    _cio?: TrackerStub | LiveTracker;
   }
 }
