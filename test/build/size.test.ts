@@ -1,7 +1,7 @@
 // Size budgets for every shipped file, checked by `npm test` (which builds first): a change that
 // makes the snippet, cio.js or the npm entry grow past its budget fails the build.
 // The targets of issue 6 are 600 B for the snippet and 3,072 B brotli for cio.js; the second is
-// not met (about 5.9 KB), and with every feature in it cannot be (docs/size.md: the floor is ~5.3 KB).
+// not met (about 6.2 KB), and with every feature in it cannot be (docs/size.md: the floor is ~5.3 KB).
 import { describe, expect, it } from 'vitest';
 import { parse } from 'acorn';
 import { readFileSync } from 'node:fs';
@@ -10,10 +10,14 @@ import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 const BUDGET = {
   snippetMinifiedBytes: 600,
   // 5,900 until stop 9, raised for the fixes of a logout that did not stick (cookie domain probe,
-  // cookies first for the ids): 5,889 -> ~5,960 B.
-  cioBrotliBytes: 6_000,
-  // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified).
-  entryBrotliBytes: 8_200,
+  // cookies first for the ids): 5,889 -> ~5,960 B. 6,000 until issue 11, raised by what its
+  // module boundaries, the restructuring they needed, its three fixes and the shared batch limit
+  // measure: 5,996 -> 6,231 B (+235 B, itemized in docs/size.md).
+  cioBrotliBytes: 6_235,
+  // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
+  // until issue 11: 8,050 -> 8,697 B, mostly its self-explaining local names, which only the
+  // minified cio.js gets back.
+  entryBrotliBytes: 8_700,
 };
 
 describe('size budgets', () => {
