@@ -29,9 +29,15 @@ export default tseslint.config(
     },
   },
   {
-    // Tests, the bench and the demo handle foreign shapes (pages, peers' SDKs, raw bodies).
-    // The library's own `any`s are still to be typed (issue 11); until then the rule is off there too.
-    files: ['test/**', 'bench/**', 'examples/**', 'scripts/**', 'src/**'],
+    // Tests, the bench and the demo handle foreign shapes (pages, peers' SDKs, raw bodies). The
+    // library types what it gets as `unknown` and narrows it: `any` is an error in src/.
+    files: ['test/**', 'bench/**', 'examples/**', 'scripts/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Being rewritten by the outbox, sanitize and cio.js work of this round: their authors type
+    // them; remove this entry once they are in.
+    files: ['src/outbox.ts', 'src/sanitize.ts', 'src/browser.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 // Three kinds of test, one command: fast unit specs in happy-dom, the collector in Node against
-// real SQLite, and the browser suites in real Chromium (see test/helpers/chromium.ts).
+// real SQLite, and the browser suites in real Chromium (see test/helpers/chromium.ts). Each
+// project extends this root config (`extends: true`), so each gets its `define`.
 export default defineConfig({
   // The build replaces __VERSION__ (rollup.config.mjs); tests that import src/ get the same value.
   define: { __VERSION__: JSON.stringify(version) },
@@ -12,6 +13,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -19,6 +21,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'node',
           include: ['test/collector/**/*.test.ts', 'test/build/**/*.test.ts'],
@@ -27,6 +30,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

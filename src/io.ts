@@ -3,20 +3,37 @@
 // JSON.stringify with a broken version does not break delivery, and tests need no global patching.
 import { stringify } from './json';
 
+/**
+ * The library's side effects, each replaceable through `createTracker`'s second argument (tests
+ * pass a fixed clock, a recording fetch, ...). Each defaults to the browser's, taken once.
+ * @example createTracker({ siteId: 'abc' }, { now: () => 1_764_410_400_000, random: () => 0.5 })
+ */
 export interface IO {
+  /** The page: its document, location, history and events (visibility, pagehide, online, storage). */
   window: Window;
+  /** `onLine`, `sendBeacon`, `locks`, `doNotTrack`, `globalPrivacyControl`, `userAgent`, `language`. */
   navigator: Navigator;
+  /** The clock, in ms since 1970 (`Date.now`): message times, ages, backoff. */
   now: () => number;
+  /** A number in [0, 1) (`Math.random`): the jitter of retry delays. */
   random: () => number;
+  /** A v4 UUID (`crypto.randomUUID`, or a Math.random fallback on plain http): ids and keys. */
   randomId: () => string;
+  /** Posts batches; absent, every post counts as a network error. */
   fetch?: typeof fetch;
+  /** Hands a body to the browser at page hide; absent, a keepalive fetch does it. */
   sendBeacon?: (url: string, data: BodyInit) => boolean;
-  setTimeout: (fn: () => void, ms: number) => any;
-  clearTimeout: (id: any) => void;
+  /** Runs `fn` after `ms` ms; returns what `clearTimeout` takes. */
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  /** Cancels a `setTimeout`. */
+  clearTimeout: (timer: unknown) => void;
+  /** Web Locks: which tab holds which outbox; absent, leases in localStorage stand in. */
   locks?: LockManager;
+  /** Where warnings and debug lines go (only through the log module). */
   console: Pick<Console, 'warn' | 'log'>;
+  /** JSON.stringify, shielded from pages that give the prototypes a `toJSON` (json.ts). */
   stringify: (value: unknown) => string;
-  /** Gzip a request body; absent where the browser has no CompressionStream. */
+  /** Gzips a request body; absent where the browser has no CompressionStream. */
   gzip?: (body: string) => Promise<ArrayBuffer>;
 }
 
@@ -37,7 +54,7 @@ export function randomId(): string {
  * Chromium took the main thread from ~120 to ~240 µs an event over a 2,000-call loop.
  */
 function gzipWith(w: Window): IO['gzip'] {
-  const { CompressionStream: Gzip, Response: Res, TextEncoder: Encoder } = w as any;
+  const { CompressionStream: Gzip, Response: Res, TextEncoder: Encoder } = w as unknown as typeof globalThis;
   return (
     Gzip &&
     ((body) => {
@@ -63,7 +80,7 @@ export function browserIO(w: Window, overrides: Partial<IO> = {}): IO {
     fetch: w.fetch?.bind(w),
     sendBeacon: n.sendBeacon?.bind(n),
     setTimeout: w.setTimeout.bind(w),
-    clearTimeout: w.clearTimeout.bind(w),
+    clearTimeout: w.clearTimeout.bind(w) as IO['clearTimeout'],
     locks: n.locks,
     console,
     stringify,

@@ -3,7 +3,7 @@
 // into a string). JSON.stringify consults `toJSON` only on objects, so removing the two
 // inherited ones for the duration of the call is enough.
 const nativeStringify = JSON.stringify;
-const prototypes = [Object.prototype, Array.prototype] as any[];
+const prototypes = [Object.prototype, Array.prototype] as { toJSON?: unknown }[];
 
 export function stringify(value: unknown): string {
   if (!prototypes[0].toJSON && !prototypes[1].toJSON) return nativeStringify(value);

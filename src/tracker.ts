@@ -1,33 +1,37 @@
-// The public API: validates each call, turns it into a message stamped with the client's clock,
-// and hands it to the outbox. The path a call travels has a module per step:
-// tracker -> identity -> outbox -> sender -> transport (with storage, lifecycle and log beside).
-import type { Config, EventMap, Message, Properties, Tracker, TrackerEvent, TrackerOptions } from './types';
+// The public API: checks each call, notes who and when, and has it built into a message at the
+// end of the task. The path a call travels has a module per step: tracker -> message -> outbox
+// -> sender (drain, answer) -> transport, with identity, consent, storage, delivery events,
+// lifecycle and log beside.
+import type { Config, EventMap, Tracker, TrackerOptions, UntypedEvents } from './types';
 import { createLog, type Log } from './log';
 import { createStorage } from './storage';
-import { createIdentity, ANONYMOUS_ID_KEY, USER_ID_KEY } from './identity';
-import { createOutbox, toEntry, OUTBOX_PREFIX } from './outbox';
-import { createSender } from './sender';
+import { createIdentity } from './identity';
+import { createOutbox, type Entry } from './outbox';
+import { createMessages } from './message';
+import { createSender, type Sender } from './sender';
 import { createTransport } from './transport';
+import { createDeliveryEvents } from './delivery-events';
+import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from './consent';
 import { watchLifecycle, watchNavigation } from './lifecycle';
-import { sanitize, TOO_LARGE } from './sanitize';
-import { checkEventName, checkId, isObject, parseTimestamp } from './validate';
+import { checkEventName, checkId, isObject } from './validate';
 import { browserIO, type IO } from './io';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
 
-declare const __VERSION__: string;
-/** Segment's and Customer.io's per-message limit. */
-export const MAX_MESSAGE_BYTES = 32_768;
-/** Segment's and Customer.io's per-request limit. */
-const MAX_REQUEST_BYTES = 500_000;
-/** The one key kept after consent(false), so later page loads track nothing. */
-const OPT_OUT_KEY = '_cio_optout';
-const ANSWERED_KEY = '_cio_ok';
-/** How long a 2xx seen by an earlier page counts as evidence that the collector is up. */
-const TRUST_ANSWER_MS = 5 * 60_000;
+const DEFAULTS = {
+  flushAt: 20,
+  flushIntervalMs: 1000,
+  maxBatchBytes: 32_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
+  maxQueueMessages: 1000,
+  maxQueueBytes: 1e6,
+};
 const METHODS = ['identify', 'track', 'page', 'reset', 'flush', 'consent', 'on', 'off'] as const;
+type MethodName = (typeof METHODS)[number];
+/** A public method as the guard calls it: at most three arguments, of any type a page passes. */
+type Method = (a?: unknown, b?: unknown, d?: unknown) => unknown;
 
-/** What a call noted at its moment: time (ms), anonymousId and userId. */
-type Snapshot = [number, string, string | undefined];
-
+/** What cio.js needs besides the API: the log, and a way to replay the stub's queued calls. */
 export interface Core<E extends EventMap> {
   api: Tracker<E>;
   /** Run `fn` as if called at `time` (ms): the stub's queued calls keep their own time. */
@@ -35,297 +39,123 @@ export interface Core<E extends EventMap> {
   log: Log;
 }
 
-// eslint-disable-next-line max-lines-per-function -- 269 lines; split along its concerns in issue 11
 export function createCore<E extends EventMap>(options: TrackerOptions, overrides: Partial<IO> = {}): Core<E> {
-  const w = overrides.window ?? (typeof window == 'object' ? window : undefined);
+  // State: the page, the log, the public methods, the time of the call being replayed.
+  const win = overrides.window ?? (typeof window == 'object' ? window : undefined);
   const log = createLog(!!options?.debug, overrides.console ?? console);
-  const problem = !w?.document
+  const unusableReason = !win?.document
     ? 'ignored outside a browser'
     : typeof options?.siteId == 'string' && options.siteId
       ? ''
       : 'siteId is required; calls are ignored';
-  const api: any = {};
+  const api = {} as Record<MethodName, Method>;
   let callTime: number | undefined;
-  const core = {
-    api,
-    log,
-    at: (time: number | undefined, fn: () => void) => ((callTime = time), fn(), (callTime = undefined)),
-  };
-  // SSR, or no site id: a tracker that ignores calls, with one warning.
-  if (problem) {
+  const at = (time: number | undefined, fn: () => void) => ((callTime = time), fn(), (callTime = undefined));
+  const core = { api: api as unknown as Tracker<E>, log, at };
+  // SSR, or no site id: methods that ignore every call, with one warning (flush still resolves).
+  if (unusableReason) {
     for (const m of METHODS)
-      api[m] = () => (log.warnOnce('createTracker', problem), m == 'flush' ? Promise.resolve() : undefined);
+      api[m] = () => (log.warnOnce('createTracker', unusableReason), m == 'flush' ? Promise.resolve() : undefined);
     return core;
   }
-
-  const io = browserIO(w!, overrides);
-  const c: Config = {
-    flushAt: 20,
-    flushIntervalMs: 1000,
-    maxBatchBytes: 32_000,
-    retryBaseMs: 1000,
-    retryMaxMs: 60_000,
-    maxQueueMessages: 1000,
-    maxQueueBytes: 1e6,
-    ...options,
+  const io = browserIO(win!, overrides);
+  const config: Config = { ...DEFAULTS, ...options };
+  config.maxBatchBytes = Math.min(config.maxBatchBytes, MAX_BATCH_BYTES);
+  // Delivery events, and the one guard: nothing the library does can throw into the page.
+  const [emit, on, off] = createDeliveryEvents(log);
+  const reportFailure = (call: string, error: unknown) => (log.warn(call, error), emit('error', { call, error }));
+  const guard = (call: string, fn: Method, a?: unknown, b?: unknown, d?: unknown) => {
+    try {
+      return fn(a, b, d);
+    } catch (e) {
+      reportFailure(call, e);
+    }
   };
-  c.maxBatchBytes = Math.min(c.maxBatchBytes, MAX_REQUEST_BYTES);
-  const { navigator: nav, location: loc } = w!;
-  const listeners: Record<string, ((detail: any) => void)[]> = {};
-  const emit = (event: TrackerEvent, detail: object) =>
-    listeners[event]?.forEach((fn) => {
-      try {
-        fn(detail);
-      } catch {
-        // a listener's bug is the page's own; delivery goes on
-      }
-    });
 
-  // Global Privacy Control or Do Not Track (when asked to respect them), or an earlier refusal,
-  // turn tracking off entirely: nothing is stored, nothing is sent.
-  const store = createStorage(w!, false);
-  const isSignalled =
-    (c.respectGPC && (nav as any).globalPrivacyControl) ||
-    (c.respectDNT && (nav.doNotTrack == '1' || (w as any).doNotTrack == '1'));
-  let consent = isSignalled || store.get(OPT_OUT_KEY, true) ? 'denied' : c.consent == 'pending' ? 'pending' : 'granted';
+  // Consent (consent.ts): nothing is stored before it is granted.
+  const store = createStorage(win!, false);
+  const isSignalled = isPrivacySignalled(config, win!);
+  let consent = initialConsent(config, isSignalled, store);
   store.persist(consent == 'granted');
-
+  // Identity, outbox, sender and messages.
   const identity = createIdentity(store, io.randomId);
-  // Refused before (or by a signal): the ids found are a leftover, from another subdomain's
-  // localStorage for instance. A later consent(true) starts as a new, anonymous visitor.
-  if (consent == 'denied') identity.reset();
-  const outbox = createOutbox(
-    c,
-    io,
-    store,
-    (count) => {
-      log.warn('track', `outbox full or over 7 days old: the ${count} oldest messages were dropped`);
-      emit('dropped', { count });
-    },
-    () => consent != 'granted' || sender.isFailing(),
-    () => sender.schedule(),
-  );
-  const endpoint = (c.endpoint || loc.origin).replace(/\/+$/, '') + '/v1/batch';
-  // When the collector last answered 2xx (any page of the site), so that a page left before its
-  // own first answer can still trust its page-hide beacons: without it, every quick navigation
-  // would leave its events to be sent again by the next page.
-  let answeredAt = +store.get(ANSWERED_KEY)! || 0;
-  const sender = createSender(
-    c,
-    io,
-    outbox,
-    createTransport(endpoint, io),
-    log,
-    (event, detail) => {
-      // Written at most once a minute, and cleared by a failure.
-      if (event == 'retry' ? answeredAt : event == 'sent' && io.now() - answeredAt > 60_000)
-        store.set(ANSWERED_KEY, event == 'sent' ? '' + (answeredAt = io.now()) : ((answeredAt = 0), null));
-      emit(event, detail);
-    },
-    () => consent == 'granted',
-    io.now() - answeredAt < TRUST_ANSWER_MS,
-  );
-
-  // A messageId is this page's random prefix (74 bits) and a counter: unique like a UUID, a
-  // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
-  const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
-  let messageCount = 0;
-
-  // A call does only what must happen at its moment: the cheap checks, a change of identity, and
-  // a note of who and when. Cleaning the data, building the message and measuring its JSON (the
-  // `builders` below) wait for the end of the task, for every call of the task at once: a click
-  // handler that tracks gets control back sooner (track() went from ~6 µs to ~0.2 µs in
-  // Chromium), and the work is the same, done later in the same task. One queue holds every
-  // call, so they keep their order; it is flat (seven slots a call) and holds no closure,
-  // because allocating one per call was a third of the cost.
-  const SLOTS = 7;
-  let pending: any[] = [];
-  const runPending = () => {
-    const calls = pending;
-    pending = [];
-    for (let i = 0; i < calls.length; i += SLOTS)
-      try {
-        if (consent != 'denied')
-          builders[calls[i] as Built](calls.slice(i + 1, i + 4) as Snapshot, calls[i + 4], calls[i + 5], calls[i + 6]);
-      } catch (e) {
-        fail(calls[i], e);
-      }
-    try {
-      if (calls.length) sender.schedule();
-    } catch (e) {
-      fail('flush', e); // a microtask's exception would reach the page as an uncaught error
-    }
+  if (consent == 'denied') identity.reset(); // ids left by another subdomain's storage, say: not this visitor's
+  const warnDropped = (count: number) => {
+    log.warn('track', `outbox full or over 7 days old: the ${count} oldest messages were dropped`);
+    emit('dropped', { count });
   };
-  const later = (call: Built, a: unknown, b?: unknown, d?: unknown) => {
-    // Not the URL: reading location.href costs more than the rest of a call (Chromium); the
-    // messages of a task are built before any history.pushState in it (see watchNavigation).
-    if (pending.push(call, callTime ?? io.now(), identity.anonymousId(), identity.userId(), a, b, d) == SLOTS)
-      queueMicrotask(runPending);
+  // The outbox and the sender need each other; the outbox calls back only once both exist.
+  const isBacklogged = () => consent != 'granted' || sender.isFailing();
+  const outbox = createOutbox(config, io, store, warnDropped, isBacklogged, () => sender.schedule());
+  const transport = createTransport((config.endpoint || win!.location.origin).replace(/\/+$/, '') + '/v1/batch', io);
+  const sender: Sender = createSender(config, io, outbox, transport, log, emit, () => consent == 'granted', store);
+  const addMessage = (call: string, entry: Entry) => {
+    if (entry.b <= MAX_MESSAGE_BYTES) return outbox.add(entry);
+    log.warn(call, `${entry.m.event || call} is ${entry.b} bytes, over the 32 KB message limit; dropped`);
+    emit('dropped', { count: 1 });
   };
+  const callClock = () => callTime ?? io.now();
+  const afterBuild = () => guard('flush', sender.schedule);
+  const messages = createMessages(io, log, identity, callClock, addMessage, reportFailure, afterBuild);
+  const [deferCall, runDeferredCalls, dropCalls] = messages;
 
-  const enqueue = (call: string, fields: Partial<Message>, [now, anonymousId, userId]: Snapshot, time?: number) => {
-    const d = w!.document;
-    const page = { url: loc.href, path: loc.pathname, referrer: d.referrer, title: d.title, search: loc.search };
-    const m = {
-      type: call,
-      messageId: idPrefix + (++messageCount).toString(36),
-      timestamp: new Date(time ?? now).toISOString(),
-      anonymousId,
-      userId,
-      ...fields,
-      context: {
-        page,
-        userAgent: nav.userAgent,
-        locale: nav.language,
-        library: { name: 'tracklet', version: __VERSION__ },
-      },
-    } as Message;
-    if (call == 'page') m.properties = { ...page, ...m.properties };
-    const entry = toEntry(m, io.stringify(m), now); // its age counts from the call
-    if (entry.b > MAX_MESSAGE_BYTES) {
-      log.warn(call, `${m.event || call} is ${entry.b} bytes, over the 32 KB message limit; dropped`);
-      return emit('dropped', { count: 1 });
-    }
-    outbox.add(entry);
-  };
-
-  /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
-  const clean = (call: string, data: unknown, name = call): Properties | undefined => {
-    try {
-      const clean = sanitize(data ?? {});
-      if (!isObject(clean)) throw 0; // a Date, a typed array, a string: not an object of properties
-      return clean;
-    } catch (e) {
-      if (e === TOO_LARGE) return void log.warn(call, `${name}: data is over the 32 KB message limit; dropped`);
-      log.warn(call, 'data must be a readable object; left out');
-      return {};
-    }
-  };
-
-  type Built = 'identify' | 'track' | 'page';
-  const builders: Record<Built, (snapshot: Snapshot, a: any, b: any, d: any) => void> = {
-    identify(snapshot, idOrTraits, traits) {
-      const hasTraitsFirst = isObject(idOrTraits);
-      const attributes = clean('identify', hasTraitsFirst ? idOrTraits : traits);
-      if (!attributes) return;
-      delete attributes.id;
-      enqueue('identify', { traits: attributes }, snapshot);
-    },
-    track(snapshot, name: string, data, options) {
-      const properties = clean('track', data, name);
-      if (!properties) return;
-      if (/\s/.test(name)) log.warnOnce('track', `"${name}" has spaces; your_event_name is recommended`);
-      const t =
-        isObject(options) && options.timestamp != null
-          ? parseTimestamp(options.timestamp as any, (p) => log.warn('track', p))
-          : undefined;
-      enqueue('track', { event: name, properties }, snapshot, t);
-    },
-    page(snapshot, nameOrUrl: string | undefined, data) {
-      const properties = clean('page', data);
-      if (!properties) return;
-      if (/^(https?:)?\//.test(nameOrUrl || '')) {
-        const u = new URL(nameOrUrl!, loc.href);
-        Object.assign(properties, { url: u.href, path: u.pathname, search: u.search });
-      } else if (nameOrUrl) return enqueue('page', { name: nameOrUrl, properties }, snapshot);
-      enqueue('page', { properties }, snapshot);
-    },
-  };
-
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- each method has its own signature; retyped in issue 11
-  const methods: Record<(typeof METHODS)[number], Function> = {
-    identify(idOrTraits: unknown, traits?: unknown) {
+  // Public API.
+  const startDelivery = () => (outbox.adopt(), sender.flush());
+  const methods: Record<MethodName, Method> = {
+    identify(idOrTraits, traits) {
       const id = isObject(idOrTraits) ? idOrTraits.id : idOrTraits;
       const problem = checkId(id);
       if (problem) return log.warn('identify', problem);
       if (consent == 'denied') return;
       identity.identify(String(id));
-      later('identify', idOrTraits, traits);
+      deferCall('identify', idOrTraits, traits);
     },
-    track(name: unknown, data?: unknown, options?: unknown) {
+    track(name, data, trackOptions) {
       const problem = checkEventName(name);
       if (problem) return log.warn('track', problem);
-      if (consent != 'denied') later('track', name, data, options);
+      if (consent != 'denied') deferCall('track', name, data, trackOptions);
     },
-    page(nameOrUrl?: unknown, data?: unknown) {
+    page(nameOrUrl, data) {
       if (nameOrUrl != null && typeof nameOrUrl != 'string')
         return log.warn('page', 'the name or URL must be a string');
-      if (consent != 'denied') later('page', nameOrUrl, data);
+      if (consent != 'denied') deferCall('page', nameOrUrl, data);
     },
     reset: () => identity.reset(),
-    flush: () => (runPending(), sender.flush()),
-    consent(granted: unknown) {
+    flush: () => (runDeferredCalls(), sender.flush()),
+    consent(granted) {
       if (typeof granted != 'boolean') return log.warn('consent', 'pass true or false');
       if (isSignalled) return; // GPC or DNT: they win over any later call
       consent = granted ? 'granted' : 'denied';
       store.persist(true);
       if (granted) {
         if (store.get(OPT_OUT_KEY, true)) store.set(OPT_OUT_KEY, null, true);
-        return start();
+        return startDelivery();
       }
-      // Refused: drop everything queued, delete every key and cookie the library wrote, and keep
-      // only the marker that makes later page loads track nothing.
-      pending = []; // the calls of this task too, even if consent(true) follows within it
-      outbox.remove(outbox.entries());
-      for (const key of store.keys(OUTBOX_PREFIX).concat(ANSWERED_KEY)) store.set(key, null);
-      store.set(ANONYMOUS_ID_KEY, null, true);
-      store.set(USER_ID_KEY, null, true);
-      store.set(OPT_OUT_KEY, '1', true); // in a cookie too: it must hold where storage is refused
-      store.persist(false);
-      identity.reset(); // in memory only: a later consent(true) starts as a new, anonymous visitor
+      dropCalls(); // the calls of this task too, even if consent(true) follows within it
+      forgetVisitor(store, outbox, identity);
     },
-    on(event: TrackerEvent, handler: (detail: any) => void) {
-      if (typeof handler != 'function') return log.warn('on', 'the handler must be a function');
-      (listeners[event] ||= []).push(handler);
-    },
-    off(event: TrackerEvent, handler: (detail: any) => void) {
-      listeners[event] = listeners[event]?.filter((h) => h != handler);
-    },
+    on: on as Method,
+    off: off as Method,
   };
-
-  // One guard for every public method and every deferred build: nothing the library does can
-  // throw into the page.
-  const fail = (call: string, error: unknown) => {
-    log.warn(call, error);
-    emit('error', { call, error });
-  };
-  // Fixed arity (every method takes at most three arguments): no `arguments` object per call.
-  const isDebug = !!c.debug;
+  const isDebug = !!config.debug;
   for (const name of METHODS) {
     const method = methods[name]; // looked up once: `methods[name]` in the call was megamorphic
-    api[name] = (a: unknown, b: unknown, d: unknown) => {
-      try {
-        if (isDebug) log.debug(name, ...[a, b, d].filter((x) => x !== undefined));
-        return method(a, b, d);
-      } catch (e) {
-        fail(name, e);
-      }
-      if (name == 'flush') return Promise.resolve();
+    // Fixed arity (every method takes at most three arguments): no `arguments` object per call.
+    api[name] = (a, b, d) => {
+      if (isDebug) log.debug(name, ...[a, b, d].filter((x) => x !== undefined));
+      return guard(name, method, a, b, d) ?? (name == 'flush' ? Promise.resolve() : undefined);
     };
   }
-
-  let isStarted = false;
-  const start = () => {
-    outbox.adopt();
-    sender.flush();
-    if (!isStarted) {
-      isStarted = true;
-      watchLifecycle(
-        w!,
-        () => (runPending(), sender.flushOnHide()),
-        () => (outbox.adopt(), sender.onVisible()),
-        sender.flush,
-      );
-    }
-  };
-  if (consent == 'granted') start();
-  // A refusal in another open tab of this origin applies here at once (a `storage` event); the
-  // open tabs of other subdomains see it at their next load, through the cookie.
-  w!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
-
-  const linkId = new URLSearchParams(loc.search).get('_cio_id'); // Customer.io's link auto-identify
+  // Start-up. The page hides and shows whatever the consent: the sender sends only with it.
+  if (consent == 'granted') startDelivery();
+  const onHide = () => guard('flush', () => (runDeferredCalls(), sender.flushOnHide()));
+  const onShow = () => guard('flush', () => consent == 'granted' && (outbox.adopt(), sender.onVisible()));
+  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush)); // through the guard too
+  // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
+  win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
+  const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(w!, runPending, () => c.autoTrackPage !== false && api.page(), io.setTimeout);
+  watchNavigation(win!, runDeferredCalls, () => config.autoTrackPage !== false && api.page(), io.setTimeout);
   return core;
 }
 
@@ -334,7 +164,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
  * (unless `autoTrackPage: false`). In Node (SSR) it returns a tracker that ignores calls.
  * @example const cio = createTracker<{ purchased: { price: number } }>({ siteId: 'abc', endpoint: 'https://collect.example.com' })
  */
-export function createTracker<E extends EventMap = Record<string, any>>(
+export function createTracker<E extends EventMap = UntypedEvents>(
   options: TrackerOptions,
   io?: Partial<IO>,
 ): Tracker<E> {

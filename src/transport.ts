@@ -34,8 +34,10 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 export function createTransport(url: string, io: IO): Transport {
   const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
     const abort = new AbortController();
-    const timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS);
+    let timer: unknown;
     try {
+      timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
+
       // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
       const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, {
         method: 'POST',
@@ -52,7 +54,8 @@ export function createTransport(url: string, io: IO): Transport {
       let rejected;
       try {
         // A 207 or a 4xx may list the invalid messages: only those are dropped.
-        if (status == 207 || status > 399) rejected = JSON.parse(text).rejected.map((r: any) => r.messageId);
+        if (status == 207 || status > 399)
+          rejected = JSON.parse(text).rejected.map((r: { messageId: string }) => r.messageId);
       } catch {
         // no readable list: the whole batch is treated alike
       }

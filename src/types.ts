@@ -7,6 +7,13 @@ export type Properties = Record<string, unknown>;
  */
 export type EventMap = Record<string, Properties | undefined>;
 
+/**
+ * The events of a tracker created without a map: any name, any data. `any` so that data typed by
+ * an interface is accepted too (an interface has no index signature, so Properties would refuse it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: interfaces must be accepted as data
+export type UntypedEvents = Record<string, any>;
+
 /** When an event happened: unix seconds, a `Date`, or an ISO-8601 string. */
 export type Timestamp = number | string | Date;
 
@@ -16,8 +23,29 @@ export interface TrackOptions {
   timestamp?: Timestamp;
 }
 
+/**
+ * What each delivery event hands its listeners.
+ * @example cio.on('dropped', ({ count, status }) => console.log(count, status))
+ */
+export interface TrackerEventDetails {
+  /** A batch was accepted: `count` messages, answered with the 2xx `status`. */
+  sent: { count: number; status: number };
+  /** A batch will be sent again in `delayMs` (ms); `status` is 0 for a network error or timeout. */
+  retry: { status: number; delayMs: number };
+  /**
+   * `count` messages were given up: refused by the collector (with its `status`), over the message
+   * size limit, or the oldest dropped to keep the outbox within its limits (no `status`).
+   */
+  dropped: { count: number; status?: number };
+  /** A call failed inside the library (`call` names it); it was warned about, never thrown. */
+  error: { call: string; error: unknown };
+}
+
 /** What `on()` can listen to. */
-export type TrackerEvent = 'sent' | 'retry' | 'dropped' | 'error';
+export type TrackerEvent = keyof TrackerEventDetails;
+
+/** A listener of one delivery event. */
+export type TrackerEventHandler<K extends TrackerEvent> = (detail: TrackerEventDetails[K]) => void;
 
 /** Options of `createTracker`. @example createTracker({ siteId: 'abc', endpoint: 'https://collect.example.com' }) */
 export interface TrackerOptions {
@@ -51,8 +79,8 @@ export interface TrackerOptions {
   debug?: boolean;
 }
 
-/** The tracking API: `window._cio` and the object `createTracker` returns. */
-export interface Tracker<E extends EventMap = Record<string, any>> {
+/** The tracking API: the object `createTracker` returns, and `window._cio` once cio.js has run. */
+export interface Tracker<E extends EventMap = UntypedEvents> {
   /** Name the person using the browser. @example identify({ id: '42', email: 'a@b.co', created_at: 1700000000 }) */
   identify(idOrTraits: string | number | ({ id: string | number } & Properties), traits?: Properties): void;
   /** Record an event. @example track('added_to_cart', { sku: 'A-1' }) */
@@ -65,10 +93,10 @@ export interface Tracker<E extends EventMap = Record<string, any>> {
   flush(): Promise<void>;
   /** Give (`true`) or refuse (`false`) consent; refusing deletes the library's storage and is remembered. */
   consent(granted: boolean): void;
-  /** Listen to delivery: `sent`, `retry`, `dropped`, `error`. */
-  on(event: TrackerEvent, handler: (detail: any) => void): void;
-  /** Stop listening. */
-  off(event: TrackerEvent, handler: (detail: any) => void): void;
+  /** Listen to delivery: `sent`, `retry`, `dropped`, `error` (see TrackerEventDetails). @example on('sent', ({ count }) => {}) */
+  on<K extends TrackerEvent>(event: K, handler: TrackerEventHandler<K>): void;
+  /** Stop listening (the same handler that was passed to `on`). */
+  off<K extends TrackerEvent>(event: K, handler: TrackerEventHandler<K>): void;
 }
 
 /** A message on the wire (Segment spec); see docs/protocol.md. */
@@ -100,9 +128,43 @@ export type Config = TrackerOptions &
     >
   >;
 
+/** A call as the snippet queues it: `[method, ...arguments]`, with the time of the call (ms) in `t`. */
+export type QueuedCall = unknown[] & { t?: number };
+
+/**
+ * `window._cio` before cio.js has run: the snippet's stub, an array of queued calls whose methods
+ * queue the call and return nothing (`flush()` too: there is no promise yet). Once cio.js has run,
+ * `window._cio` is a LiveTracker, which is not an array.
+ * @example const cio = window._cio; if (cio && !Array.isArray(cio)) await cio.flush();
+ */
+export interface TrackerStub extends Array<QueuedCall> {
+  identify(...args: Parameters<Tracker['identify']>): void;
+  track(name: string, data?: Properties, options?: TrackOptions): void;
+  page(...args: Parameters<Tracker['page']>): void;
+  reset(): void;
+  flush(): void;
+  consent(granted: boolean): void;
+  on(...args: Parameters<Tracker['on']>): void;
+  off(...args: Parameters<Tracker['off']>): void;
+  /** Customer.io's classic snippet's name for `identify`. */
+  sidentify(...args: Parameters<Tracker['identify']>): void;
+  /** Customer.io's classic snippet has it; it does nothing. */
+  load(): void;
+}
+
+/** `window._cio` once cio.js has run: the live API, whose `push([method, ...arguments])` still works. */
+export interface LiveTracker extends Tracker {
+  /** Runs each call now, as the stub would have queued it. @example push(['track', 'clicked']) */
+  push(...calls: unknown[][]): void;
+  /** Customer.io's classic snippet's name for `identify`. */
+  sidentify: Tracker['identify'];
+  /** Customer.io's classic snippet has it; it does nothing. */
+  load(): void;
+}
+
 declare global {
   interface Window {
-    /** The snippet's queue of `[method, ...arguments]`, then the live API once cio.js has run. */
-    _cio?: Tracker & { push(...calls: unknown[][]): void };
+    /** The snippet's stub until cio.js has run, then the live API (tell them apart with Array.isArray). */
+    _cio?: TrackerStub | LiveTracker;
   }
 }

@@ -1,14 +1,7 @@
 // The checks every public call makes on its input. Each returns a problem to warn about (in
 // the words of the warning), or nothing when the input is good.
-import type { Timestamp } from './types';
 import { utf8Bytes } from './outbox';
-
-/** Customer.io's limit for event names. */
-export const MAX_EVENT_NAME_BYTES = 100;
-/** The first millisecond of the year 10000. */
-const YEAR_10000_MS = 253_402_300_800_000;
-/** Customer.io's limit for person ids. */
-export const MAX_ID_BYTES = 150;
+import { MAX_EVENT_NAME_BYTES, MAX_ID_BYTES, YEAR_10000_MS } from './limits';
 
 export function checkEventName(name: unknown): string | undefined {
   if (typeof name != 'string' || !name.trim()) return 'the event name must be a non-empty string';
@@ -30,7 +23,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typ
  * read as milliseconds (1e11 s is the year 5138): passing Date.now() where Customer.io expects
  * seconds is a classic mistake that files events thousands of years in the future.
  */
-export function parseTimestamp(t: Timestamp, warn: (problem: string) => void): number | undefined {
+export function parseTimestamp(t: unknown, warn: (problem: string) => void): number | undefined {
   const isMs = typeof t == 'number' && t > 1e11;
   const ms =
     typeof t == 'number' ? (isMs ? t : t * 1000) : t instanceof Date ? +t : typeof t == 'string' ? Date.parse(t) : NaN;

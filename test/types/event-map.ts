@@ -31,12 +31,26 @@ export function typedTracker(): Tracker<Events> {
   cio.consent('yes');
   // @ts-expect-error only the four delivery events can be listened to
   cio.on('sending', () => {});
+  cio.on('sent', ({ count, status }) => void (count + status));
+  cio.on('retry', ({ status, delayMs }) => void (status + delayMs));
+  cio.on('dropped', ({ count, status }) => void (count + (status ?? 0)));
+  cio.on('error', ({ call, error }) => void [call.length, error]);
+  // @ts-expect-error a retry says when, not how many
+  cio.on('retry', ({ count }) => count);
+  // @ts-expect-error a dropped batch may have no status (the outbox's own limits)
+  cio.on('dropped', ({ status }) => status.toFixed());
   return cio;
 }
 
-export function untypedTracker(): void {
+interface Product {
+  sku: string;
+  price: number;
+}
+
+export function untypedTracker(product: Product): void {
   const cio = createTracker({ siteId: 'abc' });
   cio.track('anything_at_all', { whatever: [1, 'two'] });
+  cio.track('viewed', product); // data typed by an interface (no index signature) is accepted
   cio.track('purchsed');
   const done: Promise<void> = cio.flush();
   void done;

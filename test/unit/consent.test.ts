@@ -2,7 +2,7 @@
 // deletes the library's storage, keeps only `_cio_optout`, and later page loads track nothing;
 // Global Privacy Control and Do Not Track, when respected, turn tracking off.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, settle, type Setup } from './harness';
+import { setup, settle, uuid, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -54,7 +54,7 @@ describe('consent(false)', () => {
     cio.identify('42');
     cio.track('queued');
     await settle();
-    expect(storageKeys(s).some((k) => k!.startsWith('_cio_ob:'))).toBe(true);
+    expect(storageKeys(s)).toEqual(['_cio_ob:' + uuid(2), '_cio_ok', '_cioanonid', '_cioid', 'site_own_key']);
 
     cio.consent(false);
     await vi.advanceTimersByTimeAsync(60_000);
@@ -174,5 +174,32 @@ describe('consent(false) when localStorage refuses writes (a full quota, old Saf
     await next.flush();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('consent(false) then consent(true) on the same page', () => {
+  it('starts as a new, anonymous visitor: the deleted ids do not come back', async () => {
+    const cio = await s.open();
+    cio.identify('42');
+    await cio.flush();
+    expect(s.sent()[0]).toMatchObject({ anonymousId: uuid(1), userId: '42' });
+    cio.consent(false);
+    cio.consent(true);
+    cio.track('after');
+    await cio.flush();
+    const { anonymousId, userId } = s.sent().at(-1);
+    expect({ anonymousId, userId }).toEqual({ anonymousId: uuid(4), userId: undefined }); // ids 2, 3: tab key, messageIds
+  });
+
+  it('never writes the outbox or _cio_ok to a cookie', async () => {
+    const cio = await s.open();
+    s.answers.push(500); // the collector is down: the message stays in the outbox
+    cio.track('a', { email: 'x@y.z' });
+    await cio.flush();
+    cio.consent(false);
+    cio.consent(true);
+    cio.track('b', { email: 'x@y.z' });
+    await settle();
+    expect(s.win.document.cookie).not.toMatch(/_cio_ob:|_cio_ok=/);
   });
 });

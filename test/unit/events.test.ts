@@ -1,6 +1,6 @@
 // on()/off() delivery events, the one guard that turns exceptions into warnings, and debug lines.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, settle, type Setup } from './harness';
+import { setup, settle, storedIds, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -91,4 +91,85 @@ describe('debug', () => {
     await cio.flush();
     expect(s.console.log).not.toHaveBeenCalled();
   });
+});
+
+describe('the one guard, around what the browser calls too', () => {
+  it('turns an exception while the page hides into a warning and an error event', async () => {
+    let isBroken = false;
+    const stringify = (value: unknown) => {
+      if (isBroken) throw new Error('broken JSON');
+      return JSON.stringify(value);
+    };
+    const cio = await s.open({}, { stringify });
+    const error = vi.fn();
+    cio.on('error', error);
+    cio.track('a');
+    await settle(); // built, and waiting for its batch
+    isBroken = true;
+    s.hide();
+    expect(error).toHaveBeenCalledWith({ call: 'flush', error: new Error('broken JSON') });
+    expect(s.warnings()).toEqual(['tracklet: flush(): Error: broken JSON']);
+  });
+
+  it('turns an exception when the page shows again into a warning and an error event', async () => {
+    let isBroken = false;
+    const clearTimeout = (timer: unknown) => {
+      if (isBroken) throw new Error('broken timers');
+      globalThis.clearTimeout(timer as number);
+    };
+    const cio = await s.open({}, { clearTimeout });
+    const error = vi.fn();
+    cio.on('error', error);
+    s.hide();
+    isBroken = true;
+    s.show();
+    expect(error).toHaveBeenCalledWith({ call: 'flush', error: new Error('broken timers') });
+    expect(s.warnings()).toEqual(['tracklet: flush(): Error: broken timers']);
+  });
+
+  it('lets no rejection of the last-try fetch at page hide reach the page, and keeps its message', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      let isBroken = false;
+      // A page that broke its timers: the request's 10 s timeout cannot be armed.
+      const setTimeout = (fn: () => void, ms: number) => {
+        if (isBroken) throw new Error('broken timers');
+        return globalThis.setTimeout(fn, ms);
+      };
+      s.sendBeacon.mockReturnValue(false); // the quota is spent: the last try is a fetch
+      const cio = await s.open({}, { setTimeout });
+      cio.track('a');
+      await settle();
+      isBroken = true;
+      s.hide();
+      await settle();
+      vi.useRealTimers();
+      await new Promise((resolve) => setImmediate(resolve)); // Node has looked for unhandled rejections
+      expect(rejections).toEqual([]);
+      expect(storedIds(s.outboxes())).toHaveLength(1);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
+
+describe.each(['on', 'off'] as const)('%s() with a name that is not a delivery event', (method) => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'snet', 'Sent'])(
+    '(%s) warns once, naming the call and the name, and never emits an error',
+    async (name) => {
+      const cio = await s.open();
+      const error = vi.fn();
+      cio.on('error', error);
+      const handler = vi.fn();
+      cio[method](name as 'sent', handler);
+      cio[method](name as 'sent', handler);
+      expect(s.warnings()).toEqual([`tracklet: ${method}(): "${name}" is not a delivery event`]);
+      expect(error).not.toHaveBeenCalled();
+      cio.track('a');
+      await cio.flush();
+      expect(handler).not.toHaveBeenCalled();
+    },
+  );
 });

@@ -114,8 +114,8 @@ describe('gzip and what happens while a body is compressed', () => {
     await cio.flush();
     const sentBy = (await s.beaconBodies()).flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
     const fetched = s.sent().map((m: any) => m.event);
-    expect(new Set([...sentBy, ...fetched])).toEqual(new Set(['e0', 'e1', 'e2']));
-    expect(fetched).toContain('e2'); // not stuck: it went once the page was visible again
+    expect(sentBy).toEqual(['e0']);
+    expect(fetched).toEqual(['e1', 'e2']); // e2 is not stuck: it went once the page was visible again
   });
 
   it('sends the refused batch again at once, plain, also when a timer sent it', async () => {

@@ -8,9 +8,6 @@ import { createTracker } from '../../src/index';
 import type { IO } from '../../src/io';
 import type { EventMap, TrackerOptions } from '../../src/index';
 
-// The build replaces __VERSION__ (rollup.config.mjs); the unit project runs the source as is.
-(globalThis as any).__VERSION__ = '0.1.0';
-
 /** The fixed clock every spec starts at. */
 export const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 export const ENDPOINT = 'https://collect.example';
@@ -73,7 +70,7 @@ export function setup(url = 'https://shop.example/p/a-1?ref=mail') {
     fetch: fetch as unknown as typeof globalThis.fetch,
     sendBeacon,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (id) => clearTimeout(id),
+    clearTimeout: (timer) => clearTimeout(timer as number),
     locks: undefined,
     console,
   };

@@ -201,3 +201,32 @@ describe('limits', () => {
     expect(s.sent().map((m: any) => m.event)).toEqual(['fresh']);
   });
 });
+
+it('sends what a closed tab left before this page’s newer messages (oldest first)', async () => {
+  const at = Date.now();
+  s.win.localStorage.setItem(
+    '_cio_ob:old',
+    JSON.stringify({
+      t: at - 1000,
+      q: [
+        [
+          at - 60_000,
+          {
+            type: 'track',
+            messageId: 'old1',
+            timestamp: new Date(at - 60_000).toISOString(),
+            anonymousId: 'x',
+            event: 'old',
+            properties: {},
+            context: {},
+          },
+        ],
+      ],
+    }),
+  );
+  const locks = { request: (name: string, a: any, b?: any) => Promise.resolve().then(() => (b ?? a)({ name })) } as any;
+  const cio = s.tracker({}, { locks });
+  cio.track('new');
+  await vi.advanceTimersByTimeAsync(2000);
+  expect(s.sent().map((m: any) => m.event)).toEqual(['old', 'new']);
+});

@@ -6,13 +6,11 @@
 // Runs are bounded so the suite stays fast; a failure prints the seed and the shrunk calls.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { MAX_MESSAGE_BYTES } from '../../src/tracker';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from '../../src/limits';
 import { KEEPALIVE_QUOTA_BYTES } from '../../src/sender';
 import { bytes, ENDPOINT, setup, settle, type Setup } from './harness';
-// @ts-ignore: plain ESM with JSDoc types
 import { validateBatch } from '../../examples/collector/validate.mjs';
 
-const MAX_BODY_BYTES = 500_000;
 const METHODS = ['identify', 'track', 'page', 'reset', 'flush', 'consent', 'on', 'off'] as const;
 
 /** Any JS value, including the awkward ones: BigInt, Dates, typed arrays, sparse arrays, lone surrogates. */
@@ -73,8 +71,7 @@ function checkBody(body: string, limitBytes: number) {
   expect(Array.isArray(parsed.batch) && parsed.batch.length).toBeGreaterThan(0);
   for (const m of parsed.batch) expect(bytes(JSON.stringify(m))).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   const verdict = validateBatch(parsed, () => true);
-  expect(verdict.problem).toBeNull();
-  expect(verdict.rejected).toEqual([]);
+  expect(verdict).toMatchObject({ problem: null, rejected: [] });
   return parsed.batch;
 }
 
@@ -107,7 +104,7 @@ describe('the npm entry under arbitrary calls', () => {
         await vi.advanceTimersByTimeAsync(120_000);
         await settle();
 
-        for (const body of bodies) checkBody(body, MAX_BODY_BYTES);
+        for (const body of bodies) checkBody(body, MAX_BATCH_BYTES);
         const beaconBodies = await s.beaconBodies();
         for (const body of beaconBodies) checkBody(body, KEEPALIVE_QUOTA_BYTES);
         expect(({} as any).polluted).toBeUndefined();
@@ -124,7 +121,7 @@ describe('the npm entry under arbitrary calls', () => {
         const cio = await s.open();
         expect(() => cio.track('prop', data as any)).not.toThrow();
         await cio.flush();
-        const sent = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES));
+        const sent = s.requests.flatMap((r) => checkBody(r.body, MAX_BATCH_BYTES));
         // Either the event went out, or a warning says why (not an object, or over the limit).
         if (!sent.length) expect(s.warnings().length).toBeGreaterThan(0);
         else expect(sent.map((m: any) => m.event)).toEqual(['prop']);
@@ -140,7 +137,7 @@ describe('the npm entry under arbitrary calls', () => {
         const cio = await s.open();
         expect(() => cio.track('backfilled', {}, { timestamp: timestamp as any })).not.toThrow();
         await cio.flush();
-        const sent = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES)); // the collector's verdict included
+        const sent = s.requests.flatMap((r) => checkBody(r.body, MAX_BATCH_BYTES)); // the collector's verdict included
         expect(sent.map((m: any) => m.event)).toEqual(['backfilled']);
       }),
       { numRuns: 300 },
@@ -171,7 +168,7 @@ describe('the npm entry under arbitrary calls', () => {
           );
           expect(usedBytes).toBeLessThanOrEqual(KEEPALIVE_QUOTA_BYTES);
           // What no beacon took is still in the outbox (or in the keepalive fetch tried last).
-          const fetched = s.requests.flatMap((r) => checkBody(r.body, MAX_BODY_BYTES));
+          const fetched = s.requests.flatMap((r) => checkBody(r.body, MAX_BATCH_BYTES));
           const stored = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: [number, any]) => m));
           const ids = new Set([...beaconed, ...fetched, ...stored].map((m: any) => m.messageId));
           expect(ids.size).toBe(sizes.length);
@@ -234,7 +231,7 @@ describe('cio.js (_cio.push) under arbitrary method names and arguments', () => 
     for (const i of after) expect(() => w._cio.push(i)).not.toThrow();
     expect(w._cio.__tracklet).toBe(1);
     await expect(w._cio.flush()).resolves.toBeUndefined();
-    for (const r of s.requests) checkBody(r.body, MAX_BODY_BYTES);
+    for (const r of s.requests) checkBody(r.body, MAX_BATCH_BYTES);
   }
 
   it('throws nothing, before or after the script loads, for names that are not inherited', async () => {

@@ -3,7 +3,6 @@
 // returns a tracker whose calls are ignored with one warning.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-(globalThis as any).__VERSION__ = '0.1.0';
 const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'location', 'history'];
 
 afterEach(() => vi.restoreAllMocks());

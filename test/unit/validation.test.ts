@@ -1,7 +1,7 @@
 // Bad input never throws and never reaches the collector: each bad call is one console.warn
 // that names the call; good input in its accepted forms is sent as documented.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, settle, storedIds, type Setup } from './harness';
+import { setup, settle, storedIds, T0, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -208,4 +208,38 @@ describe('other calls', () => {
     expect(s.warnings()).toEqual(['tracklet: createTracker(): siteId is required; calls are ignored']);
     expect(s.requests).toEqual([]);
   });
+});
+
+describe('a backfilled timestamp past the end of Date range', () => {
+  it('(unix seconds of year ~318,000) is read as milliseconds, with a warning, instead of losing the event', async () => {
+    const cio = await s.open();
+    cio.track('a', {}, { timestamp: 1e13 });
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.event, m.timestamp])).toEqual([['a', new Date(1e13).toISOString()]]);
+    expect(s.warnings()).toEqual([
+      'tracklet: track(): timestamp looks like milliseconds; it was read as such (pass unix seconds)',
+    ]);
+  });
+
+  it('(nanoseconds) falls back to the call time, with a warning, instead of losing the event', async () => {
+    const cio = await s.open();
+    cio.track('a', {}, { timestamp: 1.78e18 });
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.event, m.timestamp])).toEqual([['a', new Date(T0).toISOString()]]);
+    expect(s.warnings()).toEqual([
+      'tracklet: track(): timestamp must be unix seconds, a Date or an ISO string; the time of the call is used',
+    ]);
+  });
+});
+
+it('sends data that is not an object of properties (a Date, a typed array) as {} with a warning', async () => {
+  const cio = await s.open();
+  cio.track('a', new Date(0) as any);
+  cio.track('b', new Uint8Array(2) as any);
+  await cio.flush();
+  expect(s.sent().map((m: any) => m.properties)).toEqual([{}, {}]);
+  expect(s.warnings()).toEqual([
+    'tracklet: track(): data must be a readable object; left out',
+    'tracklet: track(): data must be a readable object; left out',
+  ]);
 });

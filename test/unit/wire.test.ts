@@ -1,6 +1,10 @@
 // The request body, headers and message fields, exactly as docs/protocol.md documents them.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { BATCH_URL, setup, settle, uuid, type Setup } from './harness';
+
+/** The version package.json names: the build and vitest's `define` stamp it on every message. */
+const PACKAGE_VERSION: string = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 let s: Setup;
 beforeEach(() => {
@@ -13,7 +17,7 @@ const context = (s: Setup) => ({
   page: { url: 'https://shop.example/p/a-1?ref=mail', path: '/p/a-1', referrer: '', title: 'A-1', search: '?ref=mail' },
   userAgent: s.win.navigator.userAgent,
   locale: s.win.navigator.language,
-  library: { name: 'tracklet', version: '0.1.0' },
+  library: { name: 'tracklet', version: PACKAGE_VERSION },
 });
 
 /** The id of the n-th message of a page whose third randomId() is uuid(3) (anonymousId, tab key, prefix). */

@@ -1,0 +1,159 @@
+// Message building. A call does only what must happen at its moment: the cheap checks, a change
+// of identity, and a note of who and when (deferCall). Building its message (cleaning the data,
+// reading the page, making and measuring the JSON; docs/protocol.md, "Messages") waits for the
+// end of the task, for every call of the task at once: a click handler that tracks gets control
+// back sooner (track() went from ~6 µs to ~0.2 µs in Chromium). One flat queue holds every call,
+// in order, and no closure: allocating one per call was a third of the cost.
+import type { Message, Properties } from './types';
+import type { Identity } from './identity';
+import type { Log } from './log';
+import type { IO } from './io';
+import { toEntry, type Entry } from './outbox';
+import { sanitize, TOO_LARGE } from './sanitize';
+import { isObject, parseTimestamp } from './validate';
+
+declare const __VERSION__: string;
+
+/** What a call noted at its moment: time (ms), anonymousId and userId. */
+export type Snapshot = [number, string, string | undefined];
+
+/** The calls that make a message. */
+export type MessageCall = 'identify' | 'track' | 'page';
+
+/** A builder per call: the snapshot and the call's arguments, as the call checked them. */
+interface MessageBuilders {
+  identify(snapshot: Snapshot, idOrTraits: unknown, traits: unknown): void;
+  track(snapshot: Snapshot, name: string, data: unknown, options: unknown): void;
+  page(snapshot: Snapshot, nameOrUrl: string | undefined, data: unknown): void;
+}
+
+/**
+ * `deferCall` notes a call (its arguments already checked) for the end of the task;
+ * `runDeferredCalls` builds what is noted, now; `dropDeferredCalls` forgets it (consent refused).
+ */
+export type Messages = [
+  deferCall: (call: MessageCall, a: unknown, b?: unknown, d?: unknown) => void,
+  runDeferredCalls: () => void,
+  dropDeferredCalls: () => void,
+];
+
+/**
+ * `callTime` is when the call happens (the stub's queued calls keep their own time); `add` takes
+ * each message built; what a build throws is reported for its call alone (`reportFailure`);
+ * `afterBuild` is told when the calls noted so far were built, if there were any.
+ */
+export function createMessages(
+  io: IO,
+  log: Log,
+  identity: Identity,
+  callTime: () => number,
+  add: (call: MessageCall, entry: Entry) => void,
+  reportFailure: (call: MessageCall, error: unknown) => void,
+  afterBuild: () => void,
+): Messages {
+  const { document, location, navigator } = io.window;
+  // A messageId is this page's random prefix (74 bits) and a counter: unique like a UUID, a
+  // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
+  const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
+  let messageCount = 0;
+
+  const toMessageEntry = (
+    type: MessageCall,
+    fields: Partial<Message>,
+    [now, anonymousId, userId]: Snapshot,
+    time?: number,
+  ) => {
+    const page = {
+      url: location.href,
+      path: location.pathname,
+      referrer: document.referrer,
+      title: document.title,
+      search: location.search,
+    };
+    const message: Message = {
+      type,
+      messageId: idPrefix + (++messageCount).toString(36),
+      timestamp: new Date(time ?? now).toISOString(),
+      anonymousId,
+      userId,
+      ...fields,
+      context: {
+        page,
+        userAgent: navigator.userAgent,
+        locale: navigator.language,
+        library: { name: 'tracklet', version: __VERSION__ },
+      },
+    };
+    if (type == 'page') message.properties = { ...page, ...message.properties };
+    add(type, toEntry(message, io.stringify(message), now)); // its age counts from the call
+  };
+
+  /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
+  const cleanData = (call: MessageCall, data: unknown, name: string = call): Properties | undefined => {
+    try {
+      const cleaned = sanitize(data ?? {});
+      if (!isObject(cleaned)) throw 0; // a Date, a typed array, a string: not an object of properties
+      return cleaned;
+    } catch (e) {
+      if (e === TOO_LARGE) return void log.warn(call, `${name}: data is over the 32 KB message limit; dropped`);
+      log.warn(call, 'data must be a readable object; left out');
+      return {};
+    }
+  };
+
+  const builders: MessageBuilders = {
+    identify(snapshot, idOrTraits, traits) {
+      const hasTraitsFirst = isObject(idOrTraits);
+      const attributes = cleanData('identify', hasTraitsFirst ? idOrTraits : traits);
+      if (!attributes) return;
+      delete attributes.id;
+      toMessageEntry('identify', { traits: attributes }, snapshot);
+    },
+    track(snapshot, event, data, options) {
+      const properties = cleanData('track', data, event);
+      if (!properties) return;
+      if (/\s/.test(event)) log.warnOnce('track', `"${event}" has spaces; your_event_name is recommended`);
+      const time =
+        isObject(options) && options.timestamp != null
+          ? parseTimestamp(options.timestamp, (problem) => log.warn('track', problem))
+          : undefined;
+      toMessageEntry('track', { event, properties }, snapshot, time);
+    },
+    page(snapshot, name, data) {
+      const properties = cleanData('page', data);
+      if (!properties) return;
+      if (/^(https?:)?\//.test(name || '')) {
+        const url = new URL(name!, location.href);
+        Object.assign(properties, { url: url.href, path: url.pathname, search: url.search });
+      } else if (name) return toMessageEntry('page', { name, properties }, snapshot);
+      toMessageEntry('page', { properties }, snapshot);
+    },
+  };
+
+  type Build = (snapshot: Snapshot, a: unknown, b: unknown, d: unknown) => void;
+  const SLOTS = 7; // a call, its snapshot (three) and its arguments (three)
+  let deferredCalls: unknown[] = [];
+  const runDeferredCalls = () => {
+    const calls = deferredCalls;
+    deferredCalls = [];
+    for (let i = 0; i < calls.length; i += SLOTS) {
+      const call = calls[i] as MessageCall;
+      try {
+        (builders[call] as Build)(calls.slice(i + 1, i + 4) as Snapshot, calls[i + 4], calls[i + 5], calls[i + 6]);
+      } catch (e) {
+        reportFailure(call, e);
+      }
+    }
+    if (calls.length) afterBuild();
+  };
+  return [
+    (call, a, b, d) => {
+      // Not the URL: reading location.href costs more than the rest of a call (Chromium); the
+      // messages of a task are built before any history.pushState in it (see watchNavigation).
+      if (deferredCalls.push(call, callTime(), identity.anonymousId(), identity.userId(), a, b, d) == SLOTS)
+        queueMicrotask(runDeferredCalls);
+    },
+    runDeferredCalls,
+    () => (deferredCalls = []),
+  ];
+}
