@@ -314,7 +314,10 @@ describe('lookups outside the modules this change touches (tracker.ts, outbox.ts
   ];
   const pageOf: { current?: Page } = {};
 
-  it.fails.each(cases)('%s', async (_, pollute, calls, expectation) => {
+  // Holes closed since: issue 11's listeners live in a prototype-less object.
+  const closed = cases.filter(([name]) => name.startsWith('tracker.ts on()'));
+  const open = cases.filter((c) => !closed.includes(c));
+  const runCase = async (...[, pollute, calls, expectation]: (typeof cases)[number]) => {
     const siteId = `polluted-hole-${++count}`;
     const { context, p } = await openPolluted(pollute);
     pageOf.current = p;
@@ -334,5 +337,7 @@ describe('lookups outside the modules this change touches (tracker.ts, outbox.ts
     } finally {
       await context.close();
     }
-  });
+  };
+  it.each(closed)('%s', runCase);
+  it.fails.each(open)('%s', runCase);
 });
