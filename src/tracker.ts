@@ -13,7 +13,7 @@ import { createTransport } from './transport';
 import { createDeliveryEvents } from './delivery-events';
 import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from './consent';
 import { watchLifecycle, watchNavigation } from './lifecycle';
-import { checkEventName, checkId, isObject } from './validate';
+import { checkEventName, checkId, isObject, ownValue } from './validate';
 import { browserIO, type IO } from './io';
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
 
@@ -41,11 +41,13 @@ export interface Core<E extends EventMap> {
 
 export function createCore<E extends EventMap>(options: TrackerOptions, overrides: Partial<IO> = {}): Core<E> {
   // State: the page, the log, the public methods, the time of the call being replayed.
+  // Without a prototype: an option left out is its default, never a page's Object.prototype name.
+  const config: Config = Object.assign(Object.create(null), DEFAULTS, options);
   const win = overrides.window ?? (typeof window == 'object' ? window : undefined);
-  const log = createLog(!!options?.debug, overrides.console ?? console);
+  const log = createLog(!!config.debug, overrides.console ?? console);
   const unusableReason = !win?.document
     ? 'ignored outside a browser'
-    : typeof options?.siteId == 'string' && options.siteId
+    : typeof config.siteId == 'string' && config.siteId
       ? ''
       : 'siteId is required; calls are ignored';
   const api = {} as Record<MethodName, Method>;
@@ -59,7 +61,6 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     return core;
   }
   const io = browserIO(win!, overrides);
-  const config: Config = { ...DEFAULTS, ...options };
   config.maxBatchBytes = Math.min(config.maxBatchBytes, MAX_BATCH_BYTES);
   // Delivery events, and the one guard: nothing the library does can throw into the page.
   const [emit, on, off] = createDeliveryEvents(log);
@@ -103,7 +104,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const startDelivery = () => (outbox.adopt(), sender.flush());
   const methods: Record<MethodName, Method> = {
     identify(idOrTraits, traits) {
-      const id = isObject(idOrTraits) ? idOrTraits.id : idOrTraits;
+      const id = isObject(idOrTraits) ? ownValue(idOrTraits, 'id') : idOrTraits; // never an inherited id
       const problem = checkId(id);
       if (problem) return log.warn('identify', problem);
       if (consent == 'denied') return;
@@ -169,6 +170,6 @@ export function createTracker<E extends EventMap = UntypedEvents>(
   io?: Partial<IO>,
 ): Tracker<E> {
   const core = createCore<E>(options, io);
-  if (options?.autoTrackPage !== false) core.api.page();
+  if (ownValue(options, 'autoTrackPage') !== false) core.api.page();
   return core.api;
 }

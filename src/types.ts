@@ -21,6 +21,11 @@ export type Timestamp = number | string | Date;
 export interface TrackOptions {
   /** Backfill: when the event really happened (unix seconds, `Date` or ISO string). */
   timestamp?: Timestamp;
+  /**
+   * Backfill: a stable id for this event (1 to 150 bytes), so a re-run sends the same id and a
+   * collector that drops repeated messageIds counts it once. Without it, one is made.
+   */
+  messageId?: string;
 }
 
 /**
