@@ -35,6 +35,7 @@ const RECONCILE_INTERVAL_MS = 1000;
     // Without data-endpoint, the collector is where cio.js came from.
     endpoint: attr('endpoint') || (script?.src ? new URL(script.src, location.href).origin : undefined),
     autoTrackPage,
+    trackHashRoutes: isOn('track-hash-routes'),
     debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
     consent: attr('consent') as TrackerOptions['consent'], // anything but "pending" is granted (createCore)
     respectGPC: isOn('respect-gpc'),

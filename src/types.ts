@@ -60,6 +60,8 @@ export interface TrackerOptions {
   endpoint?: string;
   /** Send a page view on load and on SPA navigation. Default `true`. */
   autoTrackPage?: boolean;
+  /** Count a change of the #hash as a navigation (hash-routed apps: `#/settings`). Default `false`. */
+  trackHashRoutes?: boolean;
   /** Flush when this many messages are queued. Default 20. */
   flushAt?: number;
   /** Flush when the oldest queued message has waited this long. Default 1000 ms. */
