@@ -16,6 +16,7 @@
 import { createCore } from './tracker';
 import { createStorage } from './storage';
 import { readUserId } from './identity';
+import { warnNoInApp } from './delivery-events';
 import type { TrackerOptions } from './types';
 
 /** Where a second cio.js finds the first one when `window._cio` cannot be watched. */
@@ -35,11 +36,13 @@ const RECONCILE_INTERVAL_MS = 1000;
     // Without data-endpoint, the collector is where cio.js came from.
     endpoint: attr('endpoint') || (script?.src ? new URL(script.src, location.href).origin : undefined),
     autoTrackPage,
+    trackHashRoutes: isOn('track-hash-routes'),
     debug: isOn('debug') || /[?&]cio_debug=1/.test(location.search),
     consent: attr('consent') as TrackerOptions['consent'], // anything but "pending" is granted (createCore)
     respectGPC: isOn('respect-gpc'),
     respectDNT: isOn('respect-dnt'),
   });
+  if (attr('use-in-app') != null) warnNoInApp(core.log); // Customer.io's in-app messages: not here
   const own: any = core.api; // the tracker's own object: never handed to the page
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
   const table: Record<string, (...args: unknown[]) => unknown> = Object.assign(own, {

@@ -3,34 +3,43 @@
 // navigations and the back/forward cache, where visibilitychange may not fire. Both may fire for
 // one unload: the second finds nothing left to send.
 
-export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => void, onOnline: () => void): void {
+/** `onRestore`: the page came back from the back/forward cache (pageshow, persisted): a new view of it. */
+export function watchLifecycle(
+  w: Window,
+  onHide: () => void,
+  onVisible: () => void,
+  onOnline: () => void,
+  onRestore: () => void,
+): void {
   const d = w.document;
   d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? onHide() : onVisible()));
   w.addEventListener('pagehide', onHide);
+  w.addEventListener('pageshow', (e) => e.persisted && onRestore());
   w.addEventListener('online', onOnline);
 }
 
 /**
  * Calls `beforeChange` before history.pushState and replaceState change the URL (the calls of the
- * task so far are built with the URL they were made on), and `onNavigate` after SPA navigations:
- * pushState and popstate when the URL (without its #hash) changes, replaceState only when the
- * path changes (apps use it to sync query strings, which is not a new page). After a popstate,
- * `defer` waits for a later task: the app's own popstate listener, registered after ours, is what
- * renders the page and sets its title (a page view read at once had the previous page's title).
+ * task so far are built with the URL they were made on), and `onNavigate` at once after SPA
+ * navigations: pushState and popstate when the URL (without its #hash) changes, replaceState only
+ * when the path changes (apps use it to sync query strings, which is not a new page). With
+ * `isHashRouted`, the #hash is part of the path (`#/settings`: Vue's and Angular's hash modes);
+ * a navigation to a new #hash fires popstate (HTML, "navigate to a fragment").
  */
 export function watchNavigation(
   w: Window,
+  isHashRouted: unknown,
   beforeChange: () => void,
   onNavigate: () => void,
-  defer: (fn: () => void, ms: number) => void,
 ): void {
   const l = w.location;
   const h = w.history;
-  let path = l.pathname;
+  const pathOf = () => l.pathname + (isHashRouted ? l.hash : '');
+  let path = pathOf();
   let search = l.search;
   const check = (pathOnly?: boolean) => {
-    if (l.pathname != path || (!pathOnly && l.search != search)) onNavigate();
-    path = l.pathname;
+    if (pathOf() != path || (!pathOnly && l.search != search)) onNavigate();
+    path = pathOf();
     search = l.search;
   };
   for (const method of ['pushState', 'replaceState'] as const) {
@@ -50,5 +59,5 @@ export function watchNavigation(
       return result;
     };
   }
-  w.addEventListener('popstate', () => defer(check, 0));
+  w.addEventListener('popstate', () => check());
 }

@@ -10,7 +10,7 @@ export interface Log {
 }
 
 export function createLog(isDebug: boolean, out: Pick<Console, 'warn' | 'log'> = console): Log {
-  const seen: Record<string, 1> = {};
+  const seen: Record<string, 1> = Object.create(null); // no inherited name counts as seen
   const warn = (call: string, problem: unknown) => {
     try {
       out.warn(`tracklet: ${call}(): ${problem}`);

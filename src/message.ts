@@ -10,7 +10,8 @@ import type { Log } from './log';
 import type { IO } from './io';
 import { toEntry, type Entry } from './outbox';
 import { sanitize, TOO_LARGE } from './sanitize';
-import { isObject, parseTimestamp } from './validate';
+import { checkId, isObject, ownValue, parseTimestamp } from './validate';
+import { MAX_ID_BYTES } from './limits';
 
 declare const __VERSION__: string;
 
@@ -62,6 +63,7 @@ export function createMessages(
     fields: Partial<Message>,
     [now, anonymousId, userId]: Snapshot,
     time?: number,
+    messageId?: string,
   ) => {
     const page = {
       url: location.href,
@@ -72,7 +74,7 @@ export function createMessages(
     };
     const message: Message = {
       type,
-      messageId: idPrefix + (++messageCount).toString(36),
+      messageId: messageId || idPrefix + (++messageCount).toString(36),
       timestamp: new Date(time ?? now).toISOString(),
       anonymousId,
       userId,
@@ -85,7 +87,7 @@ export function createMessages(
       },
     };
     if (type == 'page') message.properties = { ...page, ...message.properties };
-    add(type, toEntry(message, io.stringify(message), now)); // its age counts from the call
+    add(type, { ...toEntry(message, io.stringify(message), now), f: 0 }); // age from the call; an own `f`
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
@@ -113,11 +115,14 @@ export function createMessages(
       const properties = cleanData('track', data, event);
       if (!properties) return;
       if (/\s/.test(event)) log.warnOnce('track', `"${event}" has spaces; your_event_name is recommended`);
-      const time =
-        isObject(options) && options.timestamp != null
-          ? parseTimestamp(options.timestamp, (problem) => log.warn('track', problem))
-          : undefined;
-      toMessageEntry('track', { event, properties }, snapshot, time);
+      // Own names only: a page's Object.prototype.timestamp is no backfill. The collector's rule for
+      // a messageId is the id's (examples/collector/validate.mjs); a re-run backfill repeats it.
+      const timestamp = ownValue(options, 'timestamp');
+      const time = timestamp != null ? parseTimestamp(timestamp, (problem) => log.warn('track', problem)) : undefined;
+      let id = ownValue(options, 'messageId') as string | undefined;
+      if (id != null && (typeof id != 'string' || checkId(id)))
+        id = void log.warn('track', `messageId must be a string of 1 to ${MAX_ID_BYTES} bytes, not blank; one is made`);
+      toMessageEntry('track', { event, properties }, snapshot, time, id);
     },
     page(snapshot, name, data) {
       const properties = cleanData('page', data);

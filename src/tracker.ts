@@ -13,7 +13,8 @@ import { createTransport } from './transport';
 import { createDeliveryEvents } from './delivery-events';
 import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from './consent';
 import { watchLifecycle, watchNavigation } from './lifecycle';
-import { checkEventName, checkId, isObject } from './validate';
+import { createPageViews } from './page-views';
+import { checkEventName, checkId, isObject, ownValue } from './validate';
 import { browserIO, type IO } from './io';
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
 
@@ -39,27 +40,33 @@ export interface Core<E extends EventMap> {
   log: Log;
 }
 
-export function createCore<E extends EventMap>(options: TrackerOptions, overrides: Partial<IO> = {}): Core<E> {
-  // State: the page, the log, the public methods, the time of the call being replayed.
-  const win = overrides.window ?? (typeof window == 'object' ? window : undefined);
-  const log = createLog(!!options?.debug, overrides.console ?? console);
-  const unusableReason = !win?.document
+/** Why a tracker cannot work here (SSR, no site id), or `''`. */
+const whyUnusable = (win: Window | undefined, config: Config) =>
+  !win?.document
     ? 'ignored outside a browser'
-    : typeof options?.siteId == 'string' && options.siteId
+    : typeof config.siteId == 'string' && config.siteId
       ? ''
       : 'siteId is required; calls are ignored';
+
+/** SSR, or no site id: methods that ignore every call, with one warning (flush still resolves). */
+function ignoreCalls(api: Record<MethodName, Method>, log: Log, reason: string) {
+  for (const m of METHODS)
+    api[m] = () => (log.warnOnce('createTracker', reason), m == 'flush' ? Promise.resolve() : undefined);
+}
+
+export function createCore<E extends EventMap>(options: TrackerOptions, overrides: Partial<IO> = {}): Core<E> {
+  // State: the page, the log, the public methods, the time of the call being replayed.
+  // Without a prototype: an option left out is its default, never a page's Object.prototype name.
+  const config: Config = Object.assign(Object.create(null), DEFAULTS, options);
+  const win = overrides.window ?? (typeof window == 'object' ? window : undefined);
+  const log = createLog(!!config.debug, overrides.console ?? console);
+  const unusableReason = whyUnusable(win, config);
   const api = {} as Record<MethodName, Method>;
   let callTime: number | undefined;
   const at = (time: number | undefined, fn: () => void) => ((callTime = time), fn(), (callTime = undefined));
   const core = { api: api as unknown as Tracker<E>, log, at };
-  // SSR, or no site id: methods that ignore every call, with one warning (flush still resolves).
-  if (unusableReason) {
-    for (const m of METHODS)
-      api[m] = () => (log.warnOnce('createTracker', unusableReason), m == 'flush' ? Promise.resolve() : undefined);
-    return core;
-  }
+  if (unusableReason) return (ignoreCalls(api, log, unusableReason), core);
   const io = browserIO(win!, overrides);
-  const config: Config = { ...DEFAULTS, ...options };
   config.maxBatchBytes = Math.min(config.maxBatchBytes, MAX_BATCH_BYTES);
   // Delivery events, and the one guard: nothing the library does can throw into the page.
   const [emit, on, off] = createDeliveryEvents(log);
@@ -71,7 +78,6 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
       reportFailure(call, e);
     }
   };
-
   // Consent (consent.ts): nothing is stored before it is granted.
   const store = createStorage(win!, false);
   const isSignalled = isPrivacySignalled(config, win!);
@@ -95,15 +101,16 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     emit('dropped', { count: 1 });
   };
   const callClock = () => callTime ?? io.now();
-  const afterBuild = () => guard('flush', sender.schedule);
+  let isHidden = false; // from a hide event to visible: the browser takes each task's messages at once
+  const afterBuild = () => guard('flush', isHidden ? sender.flushOnHide : sender.schedule);
   const messages = createMessages(io, log, identity, callClock, addMessage, reportFailure, afterBuild);
   const [deferCall, runDeferredCalls, dropCalls] = messages;
-
+  const [claimView, trackPage, onNavigate] = createPageViews(io, config.autoTrackPage !== false, api);
   // Public API.
   const startDelivery = () => (outbox.adopt(), sender.flush());
   const methods: Record<MethodName, Method> = {
     identify(idOrTraits, traits) {
-      const id = isObject(idOrTraits) ? idOrTraits.id : idOrTraits;
+      const id = isObject(idOrTraits) ? ownValue(idOrTraits, 'id') : idOrTraits; // never an inherited id
       const problem = checkId(id);
       if (problem) return log.warn('identify', problem);
       if (consent == 'denied') return;
@@ -118,6 +125,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     page(nameOrUrl, data) {
       if (nameOrUrl != null && typeof nameOrUrl != 'string')
         return log.warn('page', 'the name or URL must be a string');
+      claimView();
       if (consent != 'denied') deferCall('page', nameOrUrl, data);
     },
     reset: () => identity.reset(),
@@ -148,14 +156,22 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   }
   // Start-up. The page hides and shows whatever the consent: the sender sends only with it.
   if (consent == 'granted') startDelivery();
-  const onHide = () => guard('flush', () => (runDeferredCalls(), sender.flushOnHide()));
-  const onShow = () => guard('flush', () => consent == 'granted' && (outbox.adopt(), sender.onVisible()));
-  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush)); // through the guard too
+  const onHide = () => guard('flush', () => ((isHidden = true), runDeferredCalls(), sender.flushOnHide()));
+  const onShow = () =>
+    guard('flush', () => ((isHidden = false), consent == 'granted' && (outbox.adopt(), sender.onVisible())));
+  // A restore from the back/forward cache is a view of the page (plausible/analytics#3144).
+  watchLifecycle(
+    win!,
+    onHide,
+    onShow,
+    () => guard('flush', sender.flush),
+    () => (onShow(), trackPage()),
+  );
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(win!, runDeferredCalls, () => config.autoTrackPage !== false && api.page(), io.setTimeout);
+  watchNavigation(win!, config.trackHashRoutes, runDeferredCalls, onNavigate);
   return core;
 }
 
@@ -169,6 +185,6 @@ export function createTracker<E extends EventMap = UntypedEvents>(
   io?: Partial<IO>,
 ): Tracker<E> {
   const core = createCore<E>(options, io);
-  if (options?.autoTrackPage !== false) core.api.page();
+  if (ownValue(options, 'autoTrackPage') !== false) core.api.page();
   return core.api;
 }

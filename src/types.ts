@@ -21,6 +21,11 @@ export type Timestamp = number | string | Date;
 export interface TrackOptions {
   /** Backfill: when the event really happened (unix seconds, `Date` or ISO string). */
   timestamp?: Timestamp;
+  /**
+   * Backfill: a stable id for this event (1 to 150 bytes), so a re-run sends the same id and a
+   * collector that drops repeated messageIds counts it once. Without it, one is made.
+   */
+  messageId?: string;
 }
 
 /**
@@ -55,6 +60,8 @@ export interface TrackerOptions {
   endpoint?: string;
   /** Send a page view on load and on SPA navigation. Default `true`. */
   autoTrackPage?: boolean;
+  /** Count a change of the #hash as a navigation (hash-routed apps: `#/settings`). Default `false`. */
+  trackHashRoutes?: boolean;
   /** Flush when this many messages are queued. Default 20. */
   flushAt?: number;
   /** Flush when the oldest queued message has waited this long. Default 1000 ms. */

@@ -18,6 +18,10 @@ export function checkId(id: unknown): string | undefined {
 
 export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object' && !Array.isArray(v);
 
+/** `o[key]` when `o` is an object that has `key` itself: an inherited name (a page that extended Object.prototype) is not the caller's. */
+export const ownValue = (o: unknown, key: string): unknown =>
+  isObject(o) && Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+
 /**
  * A backfilled time in ms, from unix seconds, a Date or an ISO string. A number above 1e11 is
  * read as milliseconds (1e11 s is the year 5138): passing Date.now() where Customer.io expects

@@ -263,3 +263,29 @@ describe("where _cio is a var (Customer.io's snippet ran before cio.js)", () => 
     await context.close();
   });
 });
+
+describe("Customer.io's in-app messages (issue 13, item 8)", () => {
+  // Customer.io's snippet turns them on with `data-use-in-app="true"` on its script tag, and pages
+  // listen with `_cio.on('in-app:message-opened', ...)` (docs.customer.io, JavaScript (legacy),
+  // "In-app messages"). tracklet has none: on main both passed in silence (the in-app names drew
+  // only the generic "is not a delivery event", a line per call and name).
+  it('get one warning saying tracklet does not have them, and tracking goes on', async () => {
+    const siteId = 'in-app';
+    const code = customerIoSnippetCode(siteId).replace(
+      "t.setAttribute('data-use-array-params', 'true');",
+      "t.setAttribute('data-use-array-params', 'true');\n  t.setAttribute('data-use-in-app', 'true');",
+    );
+    const { p, context, errors, warnings } = await openPage(
+      `/${siteId}.html`,
+      `<!doctype html><title>In-app</title>${script(code)}${script(
+        "_cio.on('in-app:message-opened', function () {}); _cio.on('in-app:message-dismissed', function () {}); _cio.track('after_in_app');",
+      )}`,
+    );
+    await loaded(p);
+    await p.evaluate(() => (window as any)._cio.off('in-app:message-opened', () => {}));
+    await collector.waitFor(() => messagesFor(siteId).some((m) => m.event == 'after_in_app'));
+    expect(warnings).toEqual(['tracklet: _cio(): in-app messages are a Customer.io feature tracklet does not have']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,8 +1,10 @@
 // Idempotent backfills: `track(name, data, { timestamp, messageId })` sends the caller's
 // messageId, so a backfill run twice sends the same ids, and a collector that drops repeated
 // messageIds (Segment's HTTP API deduplicates on messageId) counts each event once.
-// examples/backfill.mjs passes one per order. Both specs fail today: the library ignores the
-// option and makes a new id; they pass once TrackOptions takes `messageId` (tracker.ts).
+// examples/backfill.mjs passes one per order. The first two specs failed before TrackOptions took
+// `messageId` (the library ignored the option and made a new id each run). The collector's rule
+// for a messageId (examples/collector/validate.mjs: a string of 1 to MAX_ID_BYTES bytes) is the
+// library's too, blank ids refused as for identify(): an id it would refuse is warned about and replaced by a made one.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +12,13 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrackOptions } from '../../src/index';
+import { MAX_ID_BYTES } from '../../src/limits';
 import { setup } from './harness';
 
 afterEach(() => vi.useRealTimers());
 
 describe('a caller-given messageId', () => {
-  it.fails('is the messageId sent, so a re-run of the same backfill sends the same ids', async () => {
+  it('is the messageId sent, so a re-run of the same backfill sends the same ids', async () => {
     const run = async () => {
       const s = setup();
       const cio = await s.open();
@@ -29,7 +32,7 @@ describe('a caller-given messageId', () => {
     expect(await run()).toEqual(first);
   });
 
-  it.fails('examples/backfill.mjs, run twice, sends each purchase with the same messageId', async () => {
+  it('examples/backfill.mjs, run twice, sends each purchase with the same messageId', async () => {
     vi.useRealTimers();
     const received: any[] = [];
     const server = createServer((req, res) => {
@@ -60,5 +63,36 @@ describe('a caller-given messageId', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['a blank string', '  '],
+    ['a number', 1001],
+    [`a string over ${MAX_ID_BYTES} bytes`, 'é'.repeat(MAX_ID_BYTES / 2 + 1)],
+  ])('refuses %s with one warning and sends the event with a made id', async (_, messageId) => {
+    const s = setup();
+    const cio = await s.open();
+    cio.track('purchased', {}, { messageId } as unknown as TrackOptions);
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.event, typeof m.messageId, m.messageId == messageId])).toEqual([
+      ['purchased', 'string', false],
+    ]);
+    expect(s.warnings()).toEqual([
+      `tracklet: track(): messageId must be a string of 1 to ${MAX_ID_BYTES} bytes, not blank; one is made`,
+    ]);
+  });
+
+  it('reads only a messageId the options object has itself, not one a page put on Object.prototype', async () => {
+    const s = setup();
+    const cio = await s.open();
+    (Object.prototype as any).messageId = 'from-the-prototype';
+    try {
+      cio.track('a', {}, {});
+      await cio.flush();
+    } finally {
+      delete (Object.prototype as any).messageId;
+    }
+    expect(s.sent()[0].messageId).not.toBe('from-the-prototype');
   });
 });

@@ -1,5 +1,6 @@
 // SPA page views: one on load, then one per history.pushState or popstate that changes the URL
-// (without its #hash), and per replaceState only when the path changes.
+// (without its #hash, unless trackHashRoutes), and per replaceState only when the path changes.
+// A navigation's view is sent in a later task (settle()), unless the page sent its own view.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setup, settle, type Setup } from './harness';
 
@@ -24,6 +25,7 @@ describe('SPA page views', () => {
     const cio = await s.open({ autoTrackPage: true });
     s.win.history.pushState({}, '', '/b');
     s.win.history.pushState({}, '', '/b?tab=2');
+    await settle();
     await cio.flush();
     expect(pages(s)).toEqual(['/a', '/b', '/b?tab=2']);
   });
@@ -40,6 +42,7 @@ describe('SPA page views', () => {
     const cio = await s.open({ autoTrackPage: true });
     s.win.history.replaceState({}, '', '/a?sort=price'); // syncing a query string: same page
     s.win.history.replaceState({}, '', '/c');
+    await settle();
     await cio.flush();
     expect(pages(s)).toEqual(['/a', '/c']);
   });
@@ -59,6 +62,7 @@ describe('SPA page views', () => {
     s.win.document.title = 'B';
     expect(s.win.history.pushState({ n: 1 }, '', '/b')).toBeUndefined();
     expect(s.win.history.state).toEqual({ n: 1 });
+    await settle();
     await cio.flush();
     expect(s.sent()[1].properties).toEqual({
       url: 'https://shop.example/b',
@@ -68,6 +72,48 @@ describe('SPA page views', () => {
       search: '',
     });
     expect(s.sent()[1].context.page.url).toBe('https://shop.example/b');
+  });
+
+  it("keeps the page's own page() call after a navigation instead of sending a second view", async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    s.win.history.pushState({}, '', '/b');
+    cio.page('B', { plan: 'pro' });
+    s.win.history.pushState({}, '', '/c'); // not claimed: its view is sent
+    await settle();
+    goBackTo(s, 'https://shop.example/b');
+    cio.page('Back to B'); // in the app's own popstate listener
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => [m.name, m.properties.path, m.properties.plan])).toEqual([
+      [undefined, '/a', undefined],
+      ['B', '/b', 'pro'],
+      [undefined, '/c', undefined],
+      ['Back to B', '/b', undefined],
+    ]);
+  });
+
+  it('with trackHashRoutes, sends a view per change of the #hash (pushState, replaceState, popstate)', async () => {
+    const cio = await s.open({ autoTrackPage: true, trackHashRoutes: true });
+    s.win.history.pushState({}, '', '#/settings');
+    s.win.history.replaceState({}, '', '#/billing');
+    goBackTo(s, 'https://shop.example/a#/');
+    await settle();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.properties.url)).toEqual([
+      'https://shop.example/a',
+      'https://shop.example/a#/settings',
+      'https://shop.example/a#/billing',
+      'https://shop.example/a#/',
+    ]);
+  });
+
+  it('sends a view when the page is restored from the back/forward cache', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    const restored = new s.win.Event('pageshow') as PageTransitionEvent;
+    Object.defineProperty(restored, 'persisted', { value: true });
+    s.win.dispatchEvent(restored);
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.type)).toEqual(['page', 'page']);
   });
 
   it('sends no page views at all with autoTrackPage: false', async () => {

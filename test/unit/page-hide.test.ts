@@ -58,6 +58,25 @@ describe.each(Object.entries(hideBy))('on %s', (_, hide) => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it('hands a call made after the hide (a later listener, a timer) to the browser in the same task', async () => {
+    const cio = await openAnswered(queued);
+    hide(s);
+    cio.track('page_hidden');
+    await Promise.resolve(); // the end of the task: its microtasks, no timer
+    const bodies = await s.beaconBodies();
+    expect(bodies.map((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual([['page_hidden']]);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('schedules as usual again once the page is visible', async () => {
+    const cio = await openAnswered(queued);
+    hide(s);
+    s.show();
+    cio.track('back');
+    await settle();
+    expect(s.beacons).toHaveLength(0);
+  });
+
   it('splits a large outbox into beacons of at most 64 KiB in all, and keeps the rest', async () => {
     quotaBeacon(s);
     const cio = await openAnswered(queued);
@@ -253,6 +272,7 @@ describe('page hide', () => {
     expect(storedIds(s.outboxes())).toHaveLength(1);
     expect(s.win.localStorage.getItem('_cio_ok')).toBe(String(T0)); // stale, and still there
 
+    s.show(); // the page lives on: until it is visible again, each call would go in a beacon
     unanswered.resolve(200);
     await settle();
     s.answers.push(503);
