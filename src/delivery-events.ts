@@ -19,7 +19,7 @@ type Listener = (detail: unknown) => void;
  * `_cio.on('in-app:message-opened', ...)`; docs.customer.io, JavaScript legacy, "In-app
  * messages") are not part of tracklet: one warning says so, whichever of them the page uses.
  */
-export const warnNoInApp = (log: Log) =>
+export const warnNoInApp = (log: Log): void =>
   log.warnOnce('_cio', 'in-app messages are a Customer.io feature tracklet does not have');
 
 export function createDeliveryEvents(log: Log): DeliveryEvents {

@@ -50,7 +50,7 @@ export interface Outbox {
 
 let encoder: TextEncoder | undefined;
 /** UTF-8 length; ASCII (nearly every message) is counted without encoding it. */
-export const utf8Bytes = (s: string) =>
+export const utf8Bytes = (s: string): number =>
   /^[\0-\x7f]*$/.test(s) ? s.length : (encoder ||= new TextEncoder()).encode(s).length;
 
 export const toEntry = (m: Message, json: string, now: number): Entry => ({ m, s: json, b: utf8Bytes(json), t: now });

@@ -10,7 +10,7 @@
 
 export const MAX_DEPTH = 20;
 const MAX_NODES = 16384;
-export const TOO_LARGE = new RangeError('too large');
+export const TOO_LARGE: RangeError = new RangeError('too large');
 
 /** Plain JSON data from anything; throws TOO_LARGE, or what a hostile top-level object throws. */
 export function sanitize(value: unknown): unknown {
