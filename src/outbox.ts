@@ -3,10 +3,11 @@
 //
 // A message is stored under a key named after its tab and its time: `_cio_ob:<tab id>:<t>`, `t`
 // being the millisecond of its call (Entry.t). The calls of one task nearly always share one, so
-// a task writes one new key holding only what it added (one setItem, at the end of the task),
-// and a removal rewrites or deletes only the keys of the messages removed: the storage work is
-// proportional to what was added or acknowledged, never to the backlog. (One key holding the
-// whole outbox, rewritten by every task, made a 2,000-call burst cost O(n²) in setItem calls.)
+// a task writes one new key holding only what it added (one setItem, at the end of the task; two
+// tasks within one millisecond share a key, and the second writes both), and removals rewrite or
+// delete only the keys of the messages removed (with the next write, or within a second): the
+// storage work is proportional to what was added or acknowledged, never to the backlog. (One key
+// holding the whole outbox, rewritten by every task, made a 2,000-call burst cost O(n²).)
 // Each tab writes only its own keys: localStorage has no atomic read-modify-write across tabs, so
 // a shared key would lose one tab's writes to another's.
 // While it holds messages, a tab holds a Web Lock named `_cio_ob:<tab id>`; the browser releases
@@ -59,9 +60,6 @@ export const utf8Bytes = (s: string) =>
 
 export const toEntry = (m: Message, json: string, now: number): Entry => ({ m, s: json, b: utf8Bytes(json), t: now });
 
-/** Without Web Locks: the time of a tab's newest message (ms), which its newest key names. */
-const leaseOf = (store: Storage, tab: string) => Math.max(0, ...store.keys(tab).map((key) => +key.split(':')[2] || 0));
-
 export function createOutbox(
   c: Config,
   io: IO,
@@ -77,44 +75,32 @@ export function createOutbox(
   const tab = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
   let bytes = 0;
-  /** Times (`t`) whose keys this task added to: written at its end. */
-  const added = new Set<number>();
-  /** Times whose keys lost entries: written within a second (see remove). */
-  const removed = new Set<number>();
-  /** Times whose keys leave out entries the browser carries with our trust (`k`). */
-  const held = new Set<number>();
+  /** Times (`t`) whose keys are to be written: those this task added to, and those that lost entries. */
+  const dirty = new Set<number>();
   let isWriteScheduled = false;
-  let isRewriteDue = false; // save() asked: removals and trust are written at the end of this task
+  /** Some key was last written without entries the browser carried with our trust (`k`). */
+  let isHolding = false;
   let lazyWriteTimer: any;
   /** Lets go of our lock: undefined while not held, 0 while requested. */
   let unlock: (() => void) | 0 | undefined;
 
-  /** Writes the keys of these times as the outbox holds them now, but for what is trusted to the browser. */
-  const writeKeys = (times: Set<number>, _?: unknown) => {
-    for (const t of times) {
-      const all = queue.filter((e) => e.t == t);
-      const kept = all.filter((e) => !e.k);
-      held[kept.length < all.length ? 'add' : 'delete'](t);
-      store.set(tab + ':' + t, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
-    }
-    times.clear();
-  };
-  const write = () => {
+  const write = (_?: unknown) => {
     isWriteScheduled = false;
     let dropped = 0;
     // The limits bound a backlog; a burst the collector is taking is held until sent, not cut to 1,000.
     const isFull = () => isBacklogged() && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes);
     for (; queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS); dropped++) {
-      removed.add(queue[0].t);
+      dirty.add(queue[0].t);
       bytes -= queue.shift()!.b;
     }
     if (dropped) onDrop(dropped);
     if (!queue.length && unlock) unlock = void unlock();
-    // A save: entries now trusted to the browser leave their keys, those no longer trusted come back.
-    if (isRewriteDue) for (const e of queue) if (e.k || held.has(e.t)) removed.add(e.t);
-    if (isRewriteDue || !queue.length) writeKeys(removed);
-    isRewriteDue = false;
-    writeKeys(added);
+    // Each key as the outbox holds it now, but for what is trusted to the browser; emptied ones deleted.
+    for (const t of dirty) {
+      const kept = queue.filter((e) => e.t == t && !e.k);
+      store.set(tab + ':' + t, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+    }
+    dirty.clear();
   };
   const scheduleWrite = () => {
     if (!isWriteScheduled) queueMicrotask(write);
@@ -128,7 +114,7 @@ export function createOutbox(
         .request(tab, () => new Promise<void>((resolve) => (unlock = queue.length ? resolve : void resolve())))
         .catch(() => (unlock = undefined));
     }
-    added.add(e.t);
+    dirty.add(e.t);
     queue.push(e);
     bytes += e.b;
     scheduleWrite();
@@ -155,14 +141,18 @@ export function createOutbox(
       const gone = new Set(done);
       queue = queue.filter((e) => !gone.has(e));
       bytes = queue.reduce((n, e) => n + e.b, 0);
-      done.forEach((e) => removed.add(e.t));
+      done.forEach((e) => dirty.add(e.t));
       // A removed message still stored costs at most a duplicate, never a loss: removals are
-      // written once a second at most (an empty outbox at once: that lets go of the lock).
+      // written with the next task's write, or within a second (an empty outbox at once: that
+      // lets go of the lock).
       if (!queue.length) scheduleWrite();
-      else lazyWriteTimer ||= io.setTimeout(() => writeKeys(removed, (lazyWriteTimer = 0)), REMOVAL_WRITE_DELAY_MS);
+      else lazyWriteTimer ||= io.setTimeout(() => write((lazyWriteTimer = 0)), REMOVAL_WRITE_DELAY_MS);
     },
     save() {
-      isRewriteDue = true;
+      // Entries now trusted to the browser leave their keys; after a save that left some out, every
+      // key is written again (those no longer trusted come back, whatever the order of the calls).
+      for (const e of queue) if (e.k || isHolding) dirty.add(e.t);
+      isHolding = queue.some((e) => e.k);
       scheduleWrite();
     },
     adopt() {
@@ -176,7 +166,8 @@ export function createOutbox(
             })
             .catch(() => {});
         } else {
-          if (io.now() - leaseOf(store, other) > LEASE_MS) take(other);
+          // Its lease: the time its newest key names (a key without one, of the previous version: none).
+          if (store.keys(other).every((key) => !(io.now() - +key.split(':')[2] < LEASE_MS))) take(other);
         }
       }
     },

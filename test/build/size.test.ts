@@ -10,8 +10,9 @@ import { sizes, SNIPPET_PLACEHOLDERS } from '../../scripts/sizes.mjs';
 const BUDGET = {
   snippetMinifiedBytes: 600,
   // 5,900 until stop 9, raised for the fixes of a logout that did not stick (cookie domain probe,
-  // cookies first for the ids): 5,889 -> ~5,960 B.
-  cioBrotliBytes: 6_000,
+  // cookies first for the ids): 5,889 -> ~5,960 B. 6,000 until issue 16, raised by what its outbox
+  // (a key per tab and millisecond, docs/size.md) measured: 5,996 -> 6,089 B, +93 B.
+  cioBrotliBytes: 6_093,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified).
   entryBrotliBytes: 8_200,
 };

@@ -140,6 +140,34 @@ describe('writing the outbox', () => {
   });
 });
 
+describe('messages the browser carries with our trust', () => {
+  it('leave storage when a page hide trusts their keepalive request, and come back when the page lives on and it fails', async () => {
+    const cio = await s.open({ flushAt: 10_000, flushIntervalMs: 3_600_000 });
+    cio.track('warmup');
+    await cio.flush(); // a 2xx: the page's handovers are trusted
+    cio.track('stays');
+    await endOfTask();
+    vi.advanceTimersByTime(1);
+    const answer = deferred();
+    s.answers.push(answer.promise);
+    cio.track('in_flight');
+    void cio.flush();
+    await settle();
+    const [stays, inFlight] = storedIds(s.outboxes());
+    expect(s.requests.at(-1)!.json.batch.map((m: any) => m.messageId)).toEqual([stays, inFlight]);
+
+    s.hide(); // the keepalive request outlives the page: trusted, so the next load must not send it again
+    await settle();
+    expect(storedIds(s.outboxes())).toEqual([]);
+
+    answer.resolve('network-error'); // it failed after all, and the page is shown again
+    await settle();
+    s.show();
+    await settle();
+    expect(storedIds(s.outboxes())).toEqual([stays, inFlight]);
+  });
+});
+
 describe('adopting what a closed tab left', () => {
   it("with Web Locks: takes another tab's messages once the browser has released its lock", async () => {
     const locks = fakeLocks() as unknown as LockManager & ReturnType<typeof fakeLocks>;
