@@ -71,9 +71,8 @@ function summarize(profile, moduleOf) {
   return { totalMs: totalUs / 1000, rows, byModule };
 }
 
-/** Profiles the burst on one page; resolves with the summary once the sink has every event. */
-async function profileOne(browser, env, url, moduleOf) {
-  const sink = env.sinks.gzip;
+/** Profiles the burst on one page reporting to `sink`; resolves with the summary once the sink has every event. */
+async function profileOne(browser, env, sink, url, moduleOf) {
   const context = await browser.newContext({ userAgent: env.userAgent });
   const page = await context.newPage();
   await page.goto(url);
@@ -117,18 +116,29 @@ async function profileOne(browser, env, url, moduleOf) {
   return summarize(profile, moduleOf);
 }
 
-/** tracklet's burst (readable build) and the floor's, profiled; null for a row not measured. */
+/** The profiles' keys: tracklet against each sink, the floor against the gzip one. */
+export const PROFILED = [
+  [TRACKLET, 'gzip', 'tracklet, gzip sink'],
+  [TRACKLET, 'plain', 'tracklet, plain sink'],
+  [FLOOR, 'gzip', 'floor'],
+];
+
+/** tracklet's burst (readable build) against each sink, and the floor's; a row not measured is left out. */
 export async function profileBurst(browser, env, measured) {
   const moduleOfLine = await buildReadable();
-  const origin = env.sinks.gzip.origin;
-  env.pages.set('/profile/tracklet.html', trackletPage(origin, READABLE_PATH));
-  const tracklet = await profileOne(browser, env, env.site.origin + '/profile/tracklet.html', (frame) =>
-    frame.url.endsWith(READABLE_PATH) ? (moduleOfLine[frame.lineNumber] ?? 'cio.js') : null,
-  );
-  const floor = measured.some((s) => s.id == FLOOR)
-    ? await profileOne(browser, env, env.site.origin + `/gzip/${FLOOR}.html`, (frame) =>
-        frame.url.endsWith(`/${FLOOR}.html`) ? 'floor.js' : null,
-      )
-    : null;
-  return { [TRACKLET]: tracklet, [FLOOR]: floor, samplingUs: SAMPLING_US };
+  const profiles = { samplingUs: SAMPLING_US, names: [] };
+  for (const [id, kind, name] of PROFILED) {
+    if (!measured.some((s) => s.id == id)) continue;
+    const sink = env.sinks[kind];
+    let url = env.site.origin + `/${kind}/${FLOOR}.html`;
+    let moduleOf = (frame) => (frame.url.endsWith(`/${FLOOR}.html`) ? 'floor.js' : null);
+    if (id == TRACKLET) {
+      env.pages.set(`/profile/${kind}/tracklet.html`, trackletPage(sink.origin, READABLE_PATH));
+      url = env.site.origin + `/profile/${kind}/tracklet.html`;
+      moduleOf = (frame) => (frame.url.endsWith(READABLE_PATH) ? (moduleOfLine[frame.lineNumber] ?? 'cio.js') : null);
+    }
+    profiles[name] = await profileOne(browser, env, sink, url, moduleOf);
+    profiles.names.push(name);
+  }
+  return profiles;
 }
