@@ -152,7 +152,7 @@ Everything the page's main thread did for the SDK (Chromium's \`TaskDuration\`),
 page without an SDK did, per event, counted from the first call until the SDK was done: all events
 at the sink, no request unanswered, and ${QUIET_MS} ms of quiet. Against two collectors: one that agrees
 to gzip (tracklet's: its 2xx answers carry \`"acceptEncoding": "gzip"\`) and a plain one that answers
-415 to any gzip body. The page without an SDK shows its own figures, not a difference.
+415 to any gzip body${s.latencyMs ? `, both answering each POST ${s.latencyMs} ms late (\`--latency-ms\`)` : ''}. The page without an SDK shows its own figures, not a difference.
 
 ${markdownTable(workHeader, work)}
 

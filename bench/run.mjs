@@ -1,12 +1,13 @@
 // `npm run bench` (from the repo root, after the build) or
-// `node run.mjs [--quick] [--runs N] [--loop-runs N] [--sdks id,id,...]`.
+// `node run.mjs [--quick] [--runs N] [--loop-runs N] [--sdks id,id,...] [--latency-ms N]`.
 // Bundles the peers, serves every SDK's page and two sinks on 127.0.0.1 (one agreeing to gzip,
 // one plain), runs the scenarios in one headless Chromium with the SDKs in a different order each
 // run, profiles tracklet's burst, then prints the tables and writes docs/benchmarks.md and
 // docs/benchmarks.svg from the medians.
 // --quick: one run of everything, written to bench/dist/ (for development: on a busy machine its
 // figures are not for the docs). --sdks: only these rows (the page without an SDK is always run,
-// as every main-thread figure is counted over it).
+// as every main-thread figure is counted over it). --latency-ms: the sinks answer that late (a
+// collector across the internet; the outbox then holds a backlog while requests are out).
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -48,7 +49,10 @@ for (const sdk of measured) {
 }
 log(`bundled ${Object.keys(sizes).length - (hasTracklet ? 1 : 0)} peers with esbuild`);
 
-const sinks = Object.fromEntries(await Promise.all(SINKS.map(async (kind) => [kind, await startSink(kind)])));
+const latencyMs = option('--latency-ms', 0);
+const sinks = Object.fromEntries(
+  await Promise.all(SINKS.map(async (kind) => [kind, await startSink(kind, { latencyMs })])),
+);
 const pages = buildPages(measured, Object.fromEntries(SINKS.map((kind) => [kind, sinks[kind].origin])));
 const site = await startSite({
   pages,
@@ -138,6 +142,7 @@ try {
 }
 
 const summary = summarize({ sdks: measured, sizes, results, env, runs, loopRuns, browserVersion, isQuick, profile });
+summary.latencyMs = latencyMs;
 summary.elapsedS = (Date.now() - startedAt) / 1000;
 const dir = writeReport(summary);
 log(

@@ -68,13 +68,14 @@ export const SINKS = ['gzip', 'plain'];
 
 /**
  * A sink of kind `kind` (see SINKS); `open()` is how many requests it has not answered yet.
+ * `latencyMs` delays every POST's answer, as a collector across the internet would (default 0).
  * `requests` grows with { at, method, path, search, contentType, body, isComplete, status } for
  * every request (`status`: 415 for a gzip body refused by the plain sink, else 2xx). `body` is kept as it came over the wire, never decoded here: a gzip body
  * (tracklet's `?encoding=gzip` fetches, PostHog's `?compression=gzip-js`) counts its compressed
  * bytes in "body bytes", and events.mjs gunzips it (by its magic bytes, whatever the query says)
  * to count the events and report the encoding as "gzip, …".
  */
-export async function startSink(kind = 'gzip') {
+export async function startSink(kind = 'gzip', { latencyMs = 0 } = {}) {
   const requests = [];
   let open = 0;
   const server = http.createServer((req, res) => {
@@ -95,7 +96,8 @@ export async function startSink(kind = 'gzip') {
       });
     // A page that unloads mid-upload: keep what arrived, flagged incomplete.
     req.on('error', () => record(false));
-    req.on('end', () => {
+    req.on('end', () => (latencyMs && req.method == 'POST' ? setTimeout(answer, latencyMs) : answer()));
+    const answer = () => {
       record(true);
       const request = requests[requests.length - 1];
       const origin = req.headers.origin;
@@ -134,7 +136,7 @@ export async function startSink(kind = 'gzip') {
           : '{"status":1,"code":200}';
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
       res.end(json);
-    });
+    };
   });
   const port = await listen(server);
   return {
