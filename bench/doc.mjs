@@ -12,10 +12,11 @@ import {
 } from './measure.mjs';
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-const markdownTable = (header, body) =>
+/** `textColumns`: how many columns from the left hold text (left-aligned); the rest are figures. */
+const markdownTable = (header, body, textColumns = 2) =>
   [
     `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    `| ${header.map((_, i) => (i < textColumns ? '---' : '---:')).join(' | ')} |`,
     ...body.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
@@ -100,17 +101,27 @@ function remainingSection(profile, rows) {
     us(p.rows.filter((r) => module.test(r.module) && fn.test(r.fn)).reduce((n, r) => n + r.ms, 0));
   const modules = (re) => us(Object.entries(p.byModule).reduce((n, [m, ms]) => n + (re.test(m) ? ms : 0), 0));
   const requests = t.requests;
+  const perRequest = (profile, module, count) =>
+    profile.rows.filter((r) => module.test(r.module) && r.fn == 'fetch').reduce((n, r) => n + r.ms, 0) / count;
+  const floor = rows.find((r) => r.sdk.id == FLOOR);
+  const floorProfile = profile.floor;
+  const floorFetch =
+    floor && floorProfile
+      ? `, the floor's ${fixed(perRequest(floorProfile, /^floor\.js$/, floor.requests), 2)} ms (${int(floor.requests)} requests of 20 messages)`
+      : '';
   const fetchUs = sum(/^transport\.ts$/);
   const program = sum(/^–$/, /^\(program\)$/);
   const gc = sum(/^–$/, /^\(garbage collector\)$/);
   const lines = [
-    `**Requests** (transport.ts: \`fetch\`, its abort timer, reading the answer): ${fixed(fetchUs)} µs/event,
-  about ${fixed((fetchUs * LOOP_CALLS) / 1000 / requests, 2)} ms of main thread for each of the ${int(requests)} requests, and part of the
-  ${fixed(program)} µs/event the browser spends with no JS frame on the stack (\`(program)\`: tasks, IPC, the
-  streams of gzip). The floor pays the same per request and sends one per 20 messages; tracklet's
-  32 KB batches carry ~50. Fewer, larger requests in a burst (sender.ts) are what lowers it further.`,
+    `**Requests** (transport.ts: \`fetch\`, its abort timer, reading the answer): ${fixed(fetchUs)} µs/event over
+  ${int(requests)} requests, and part of the ${fixed(program)} µs/event the browser spends with no JS frame on the stack
+  (\`(program)\`: tasks, IPC, the streams of gzip). The \`fetch\` call alone took ${fixed(perRequest(p, /^transport\.ts$/, requests), 2)} ms of main
+  thread a request${floorFetch}. Fewer, larger requests in a burst (sender.ts) lower the first; the
+  second is what the two calls differ in: tracklet's is \`keepalive\`, has an abort signal, and
+  carries an ArrayBuffer when gzipped, the floor's is a plain fetch of a string.`,
     `**Storage** (storage.ts → \`setItem\`, \`removeItem\`): ${fixed(sum(/^storage\.ts$/))} µs/event, one key written per task and
-  one deleted per task's worth acknowledged: proportional to the messages, as the floor's. The
+  one deleted per task's worth acknowledged: proportional to the messages, as the floor's (whose
+  \`setItem\` calls had no frame of their own in these profiles: they are in its \`endTask\`). The
   outbox's own code (outbox.ts) adds ${fixed(sum(/^outbox\.ts$/) - sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event (and \`utf8Bytes\`, which lives there, ${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))}: see below).`,
     `**Building messages** (tracker.ts, sanitize.ts, json.ts, validate.ts): ${fixed(modules(/^(tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
   \`enqueue\` ${fixed(sum(/^tracker\.ts$/, /^enqueue$/))}: each message reads \`location.href\`, \`pathname\`, \`search\`, \`document.title\` and
@@ -154,7 +165,7 @@ at the sink, no request unanswered, and ${QUIET_MS} ms of quiet. Against two col
 to gzip (tracklet's: its 2xx answers carry \`"acceptEncoding": "gzip"\`) and a plain one that answers
 415 to any gzip body${s.latencyMs ? `, both answering each POST ${s.latencyMs} ms late (\`--latency-ms\`)` : ''}. The page without an SDK shows its own figures, not a difference.
 
-${markdownTable(workHeader, work)}
+${markdownTable(workHeader, work, 1)}
 
 ## tracklet against the targets of issue 16
 

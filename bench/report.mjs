@@ -280,6 +280,12 @@ export function writeReport(summary) {
   // A --quick run is for development: its report goes to bench/dist/, never over the real one.
   const dir = summary.isQuick ? path.join(here, 'dist') : path.join(root, 'docs');
   fs.mkdirSync(dir, { recursive: true });
+  // The summary itself, so that the docs can be written again without measuring (rewrite.mjs).
+  fs.mkdirSync(path.join(here, 'dist'), { recursive: true });
+  fs.writeFileSync(
+    path.join(here, 'dist', summary.isQuick ? 'summary-quick.json' : 'summary.json'),
+    JSON.stringify(summary),
+  );
   fs.writeFileSync(path.join(dir, 'benchmarks.svg'), chart(rows.filter((r) => r.sdk.id != NONE)));
   fs.writeFileSync(
     path.join(dir, 'benchmarks.md'),

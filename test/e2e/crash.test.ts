@@ -58,12 +58,12 @@ describe('a renderer crash in the middle of a burst', () => {
       .evaluate(
         ({ calls, perTask, event }) => {
           let n = 0;
-          // Tasks a few ms apart (nested timers are clamped to 4 ms), so that the crash, asked
-          // for from outside, lands in the middle of the burst.
+          // Tasks 10 ms apart (the whole burst takes 2 s or more), so that the crash, asked for
+          // from outside once 60 tasks have reported, lands in the middle of it even on a busy machine.
           const task = () => {
             for (let i = 0; i < perTask && n < calls; i++) (window as any)._cio.track(event, { n: ++n, tab: 'crash' });
             console.log('tracked ' + n);
-            if (n < calls) setTimeout(task, 1);
+            if (n < calls) setTimeout(task, 10);
           };
           task();
         },
