@@ -1,23 +1,150 @@
 // docs/benchmarks.md: the table, the ratios and targets, then how each number was measured, the
 // setup of every SDK and the machine. Only text around the numbers of the run is written here.
-import { NONE } from './peers.mjs';
-import { AFTER_LOOP_MS, CALLS_PER_SAMPLE, CALLS_PER_TASK, LOOP_CALLS, UNLOAD_CALLS } from './measure.mjs';
+import { NONE, TRACKLET, FLOOR } from './peers.mjs';
+import {
+  CALLS_PER_SAMPLE,
+  CALLS_PER_TASK,
+  GIVE_UP_QUIET_MS,
+  LOOP_CALLS,
+  QUIET_MS,
+  SINGLE_CALLS,
+  UNLOAD_CALLS,
+} from './measure.mjs';
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-const markdownTable = (header, body) =>
+/** `textColumns`: how many columns from the left hold text (left-aligned); the rest are figures. */
+const markdownTable = (header, body, textColumns = 2) =>
   [
     `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    `| ${header.map((_, i) => (i < textColumns ? '---' : '---:')).join(' | ')} |`,
     ...body.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
-/** docs/benchmarks.md from the summary, the table's header and rows, the ratios and targets. */
-export function markdown(s, header, body, ratios, targets) {
+const fixed = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+/** What each leaf function of a profile is, for the summary: storage, requests, gzip, JSON, … */
+const CATEGORIES = [
+  ['localStorage (setItem, removeItem, getItem)', /^(setItem|removeItem|getItem|key|get localStorage)$/],
+  ['requests (fetch, reading answers, timers)', /^(fetch|text|json|AbortController|abort|setTimeout|clearTimeout)$/],
+  [
+    'gzip (CompressionStream and its streams)',
+    /^(CompressionStream|arrayBuffer|write|close|getWriter|Response|encode|TextEncoder)$/,
+  ],
+  ['JSON.stringify', /^stringify$/],
+  ['garbage collection', /^\(garbage collector\)$/],
+  ['the browser, no JS frame (parsing, tasks, microtask checkpoints)', /^\(program\)$/],
+];
+const categoryOf = (fn) =>
+  CATEGORIES.find(([, re]) => re.test(fn))?.[0] ?? 'JS: the library’s own code and other builtins';
+
+/** The profile section: per category and the top functions, µs per event (LOOP_CALLS events). */
+function profileSection(profile) {
+  if (!profile?.names.length) return 'Not profiled in this run (tracklet was not measured).';
+  const perEvent = (ms) => fixed((1000 * ms) / LOOP_CALLS);
+  const names = profile.names;
+  const byCategory = (p) => {
+    const out = {};
+    for (const r of p.rows)
+      if (r.module != '–' || r.fn.startsWith('(')) out[categoryOf(r.fn)] = (out[categoryOf(r.fn)] ?? 0) + r.ms;
+    return out;
+  };
+  const categories = names.map((id) => byCategory(profile[id]));
+  const allCategories = [...new Set(categories.flatMap((c) => Object.keys(c)))];
+  return `A V8 CPU profile (CDP \`Profiler\`, ${profile.samplingUs} µs sampling) of the ${LOOP_CALLS.toLocaleString('en-US')}-call burst
+(${CALLS_PER_TASK} calls a task), from the first call until every event was answered, of tracklet built
+from \`src/\` without minifying (\`bench/profile.mjs\`, esbuild: the same code, readable names)
+against each sink, and of the floor tracker. Sampled CPU time of the page's main thread, idle left out, per
+event; the harness's own loop is in both. Each sample is given to the function it was in (a native
+such as \`setItem\` counts as storage) and to the library module that called it.
+
+| where | ${names.map((name) => `${name}, µs/event`).join(' | ')} |
+| --- | ${names.map(() => '---:').join(' | ')} |
+${allCategories.map((c) => `| ${c} | ${categories.map((cat) => perEvent(cat[c] ?? 0)).join(' | ')} |`).join('\n')}
+| all sampled (with the harness) | ${names.map((id) => perEvent(profile[id].totalMs)).join(' | ')} |
+
+By the library module on the stack nearest to where the time was spent (\`–\`: none, the harness
+or the browser itself, such as \`(program)\`: work with no JS frame, in part the requests' own):
+
+| module | ${names.map((name) => `${name}, µs/event`).join(' | ')} |
+| --- | ${names.map(() => '---:').join(' | ')} |
+${[...new Set(names.flatMap((id) => Object.keys(profile[id].byModule)))]
+  .map((m) => [m, names.map((id) => profile[id].byModule[m] ?? 0)])
+  .sort((a, b) => b[1][0] - a[1][0])
+  .map(([m, ms]) => `| ${m} | ${ms.map(perEvent).join(' | ')} |`)
+  .join('\n')}
+
+The top functions (module that called → function where the time was spent):
+
+${names
+  .map(
+    (id) => `| ${id}: module → function | ms in the run | µs/event |
+| --- | ---: | ---: |
+${profile[id].rows
+  .slice(0, id == 'floor' ? 8 : 15)
+  .map((r) => `| ${r.module} → \`${r.fn}\` | ${fixed(r.ms)} | ${perEvent(r.ms)} |`)
+  .join('\n')}`,
+  )
+  .join('\n\n')}`;
+}
+
+/**
+ * "Where the remaining microseconds go": tracklet's profile read by the step of the path a call
+ * travels, each with the figure of this run and what would take it down. Only src/outbox.ts was
+ * open to issue 16; the rest is for tracker.ts, sender.ts and transport.ts.
+ */
+function remainingSection(profile, rows) {
+  const p = profile?.[profile.names[0]];
+  const t = rows.find((r) => r.sdk.id == TRACKLET);
+  if (!p || !t) return '';
+  const us = (ms) => (1000 * ms) / LOOP_CALLS;
+  const sum = (module, fn = /./) =>
+    us(p.rows.filter((r) => module.test(r.module) && fn.test(r.fn)).reduce((n, r) => n + r.ms, 0));
+  const modules = (re) => us(Object.entries(p.byModule).reduce((n, [m, ms]) => n + (re.test(m) ? ms : 0), 0));
+  const requests = t.requests;
+  const perRequest = (profile, module, count) =>
+    profile.rows.filter((r) => module.test(r.module) && r.fn == 'fetch').reduce((n, r) => n + r.ms, 0) / count;
+  const floor = rows.find((r) => r.sdk.id == FLOOR);
+  const floorProfile = profile.floor;
+  const floorFetch =
+    floor && floorProfile
+      ? `, the floor's ${fixed(perRequest(floorProfile, /^floor\.js$/, floor.requests), 2)} ms (${int(floor.requests)} requests of 20 messages)`
+      : '';
+  const fetchUs = sum(/^transport\.ts$/);
+  const program = sum(/^–$/, /^\(program\)$/);
+  const gc = sum(/^–$/, /^\(garbage collector\)$/);
+  const lines = [
+    `**Requests** (transport.ts: \`fetch\`, its abort timer, reading the answer): ${fixed(fetchUs)} µs/event over
+  ${int(requests)} requests, and part of the ${fixed(program)} µs/event the browser spends with no JS frame on the stack
+  (\`(program)\`: tasks, IPC, the streams of gzip). The \`fetch\` call alone took ${fixed(perRequest(p, /^transport\.ts$/, requests), 2)} ms of main
+  thread a request${floorFetch}. Fewer, larger requests in a burst (sender.ts) lower the first; the
+  second is what the two calls differ in: tracklet's is \`keepalive\`, has an abort signal, and
+  carries an ArrayBuffer when gzipped, the floor's is a plain fetch of a string.`,
+    `**Storage** (storage.ts → \`setItem\`, \`removeItem\`): ${fixed(sum(/^storage\.ts$/))} µs/event, one key written per task and
+  one deleted per task's worth acknowledged: proportional to the messages, as the floor's (whose
+  \`setItem\` calls had no frame of their own in these profiles: they are in its \`endTask\`). The
+  outbox's own code (outbox.ts) adds ${fixed(sum(/^outbox\.ts$/) - sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event (and \`utf8Bytes\`, which lives there, ${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))}: see below).`,
+    `**Building messages** (tracker.ts, sanitize.ts, json.ts, validate.ts): ${fixed(modules(/^(tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
+  \`enqueue\` ${fixed(sum(/^tracker\.ts$/, /^enqueue$/))}: each message reads \`location.href\`, \`pathname\`, \`search\`, \`document.title\` and
+  \`referrer\` again. The messages of a task are all built at its end, one after the other, so
+  they read the same values: reading them once per task would give the same messages for less.`,
+    `**Sender bookkeeping** (sender.ts): ${fixed(sum(/^sender\.ts$/))} µs/event. \`schedule()\` runs at the end of every task and
+  \`unsent()\` and \`isDue()\` walk the whole outbox each time no request is in flight
+  (${fixed(sum(/^sender\.ts$/, /^(unsent|isDue)$/))} µs/event here). \`utf8Bytes\` (${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event in all) scans each message's JSON once
+  (\`toEntry\`) and then each request body again (\`sendOne\`, and \`pick\` for the empty envelope),
+  where the sum of the entries' known sizes would do for the bodies.`,
+    `**Gzip** (io.ts: encoding the body, CompressionStream): ${fixed(modules(/^io\.ts$/))} µs/event on the JS side.`,
+    `**Garbage collection**: ${fixed(gc)} µs/event.`,
+  ];
+  return lines.map((l) => `- ${l}`).join('\n');
+}
+
+/** docs/benchmarks.md from the summary and the tables, ratios and targets made by report.mjs. */
+export function markdown(s, { header, body, ratios, targets, workHeader, work, floor }) {
   const list = (lines) => lines.map((l) => `- ${l}`).join('\n');
   const peers = s.rows.filter((r) => r.sdk.id != NONE);
   return `# Benchmarks: tracklet and the SDKs it replaces
 
-Generated by \`npm run bench\`${s.isQuick ? ' (**--quick: 1 run each, for development only**)' : ''} on ${s.date}; do not edit by hand.
+Generated by \`npm run bench\`${s.isQuick ? ' (**--quick: 1 run each, for development only; on a busy machine**)' : ''} on ${s.date}; do not edit by hand.
 Every number below comes from that run, in one headless Chromium, SDKs in a different order each
 run, medians shown: ${s.loopRuns} run(s) per SDK of the ${int(LOOP_CALLS)}-call loops (sizes, ready, cost, long tasks,
 requests), ${s.runs} of the navigate-away and tab-close scenarios.
@@ -25,9 +152,35 @@ requests), ${s.runs} of the navigate-away and tab-close scenarios.
 ${markdownTable(header, body)}
 
 KB are 1,024 bytes. "(no SDK)" is the same page with a \`__track\` that does nothing: what the
-harness itself costs.
+harness itself costs. The floor tracker (\`bench/floor.js\`) is issue 16's yardstick, not an SDK: the
+least a tracker that stores every task and batches its requests does on the main thread.
 
-![brotli size and track() cost per SDK](benchmarks.svg)
+![brotli size, track() cost and main-thread work per SDK](benchmarks.svg)
+
+## Main-thread work over the page without an SDK
+
+Everything the page's main thread did for the SDK (Chromium's \`TaskDuration\`), less what the same
+page without an SDK did, per event, counted from the first call until the SDK was done: all events
+at the sink, no request unanswered, and ${QUIET_MS} ms of quiet. Against two collectors: one that agrees
+to gzip (tracklet's: its 2xx answers carry \`"acceptEncoding": "gzip"\`) and a plain one that answers
+415 to any gzip body${s.latencyMs ? `, both answering each POST ${s.latencyMs} ms late (\`--latency-ms\`)` : ''}. The page without an SDK shows its own figures, not a difference.
+
+${markdownTable(workHeader, work, 1)}
+
+## tracklet against the targets of issue 16
+
+${list(floor)}
+
+## Where tracklet's main-thread time goes
+
+${profileSection(s.profile)}
+
+### Where the remaining microseconds go
+
+From the profile above (this run's figures, µs per event of the burst), by the step of the path a
+call travels:
+
+${remainingSection(s.profile, s.rows)}
 
 ## Headline ratios
 
@@ -64,18 +217,26 @@ ${list(targets)}
   call keeps the page waiting: work an SDK moves out of the call (tracklet to the end of the task,
   Amplitude to promise callbacks) is not in it, but is in the next column.
 - **Main thread µs/event.** Chromium's \`TaskDuration\` (CDP \`Performance.getMetrics\`) from just
-  before the loop to ${AFTER_LOOP_MS / 1000} s after it, divided by ${int(LOOP_CALLS)}: everything the page's main thread did,
-  including work an SDK defers out of \`track()\` (timers, storage, building and sending requests).
-- **Long tasks.** \`PerformanceObserver\` entries of type \`longtask\` (over 50 ms) overlapping the loop
-  and the ${AFTER_LOOP_MS / 1000} s after it: median count per run (median total ms).
+  before the first call until the SDK is done (every event at the sink, or ${GIVE_UP_QUIET_MS / 1000} s of silence for an
+  SDK that dropped some; no request unanswered; then ${QUIET_MS} ms of quiet), divided by the calls:
+  everything the page's main thread did, including work an SDK defers out of \`track()\` (timers,
+  storage, building and sending requests), less the same figure for the page without an SDK.
+  Two workloads, each on a fresh page: the burst (${int(LOOP_CALLS)} calls, ${CALLS_PER_TASK} a task) and ${int(SINGLE_CALLS)} tasks of one call
+  each (\`MessageChannel\` tasks back to back).
+- **Click.** A fresh page, 1 s after ready, Playwright clicks a button whose \`click\` handler tracks
+  one event; the \`first-input\` Event Timing entry's \`processingEnd - processingStart\` (the handler
+  and the microtasks after it, 5 µs resolution), less the page without an SDK's.
+- **Long tasks.** \`PerformanceObserver\` entries of type \`longtask\` (over 50 ms) from the first call
+  to the end of a workload: in the main table, median count per run (median total ms) of the burst
+  against the gzip sink; in the main-thread table, the most in any run, either sink.
 - **Requests, bytes, events.** The sink (\`bench/servers.mjs\`, 127.0.0.1, another port: a
   cross-origin collector) records every request. Every call's properties carry a unique marker,
   and a request's body is searched for markers after undoing gzip, URL/form encoding and base64
   (\`bench/events.mjs\`), so the same parser counts every SDK's events exactly, retries counted once.
   *requests* are those carrying at least one event of the loop; *body B/event* is their body
-  bytes as sent (compressed where the SDK compresses) over the events delivered; the wait ends
-  when all ${int(LOOP_CALLS)} arrived and the wire was quiet for 0.7 s, or after 5 s of silence, or 20 s.
-  CORS preflights and other requests are listed below, not counted.
+  bytes as sent (compressed where the SDK compresses) over the events delivered, against the gzip
+  sink; a request the plain sink refused (415) delivers nothing. CORS preflights and other
+  requests are listed below, not counted.
 - **Navigate away / tab close.** A fresh page, 1 s after ready ${UNLOAD_CALLS} calls, then in the same task
   \`location.href\` = a page on another site (\`localhost\` instead of \`127.0.0.1\`, answered at once),
   or, as soon as the calls return, the tab is closed (Playwright \`page.close()\`). The share of
@@ -89,13 +250,13 @@ ${list(targets)}
 
 | SDK | package | setup (see \`bench/entries/\`) | requests carrying the events: method, path, type, where the markers were found | other requests in the loop window (not counted) |
 | --- | --- | --- | --- | --- |
-${peers.map((r) => `| ${r.sdk.name} | ${r.sdk.pkg ? `\`${r.sdk.pkg}@${r.version}\`` : `\`dist/cio.js\` ${r.version} via \`dist/snippet.html\``} | ${r.sdk.setup} | ${r.bodyFormats.join('; ') || 'none'} | ${r.otherRequests.slice(0, 6).join(', ') || 'none'} |`).join('\n')}
+${peers.map((r) => `| ${r.sdk.name} | ${r.sdk.pkg ? `\`${r.sdk.pkg}@${r.version}\`` : r.sdk.id == FLOOR ? '`bench/floor.js`' : `\`dist/cio.js\` ${r.version} via \`dist/snippet.html\``} | ${r.sdk.setup} | ${r.bodyFormats.join('; ') || 'none'} | ${r.otherRequests.slice(0, 6).join(', ') || 'none'} |`).join('\n')}
 
 ## Machine
 
 - ${s.machine}
 - ${s.tools}
-- \`node run.mjs\` took ${Math.round(s.elapsedS)} s (bundling, ${s.loopRuns} loop run(s) and ${s.runs} unload run(s) per SDK, report).
+- \`node run.mjs\` took ${Math.round(s.elapsedS)} s (bundling, ${s.loopRuns} run(s) of the workloads and ${s.runs} unload run(s) per SDK, the profile, report).
 ${s.pageErrors.length ? `\nPage errors seen: ${s.pageErrors.map((e) => `\`${e}\``).join('; ')}\n` : ''}${
     s.rows.some((r) => r.errors.length)
       ? `\nFailed scenarios: ${s.rows

@@ -53,11 +53,12 @@ export function markersOf(request) {
 /** How the events of one request were found: "plain", "URL-encoded" or "base64", after "gzip, " if gunzipped. */
 export const encodingOf = (request) => markersOf(request).encoding;
 
-/** Requests that carry events of `runId`, and the distinct events delivered. */
+/** Requests that carry events of `runId`, and the distinct events delivered (in a request the sink accepted). */
 export function eventsOfRun(requests, runId) {
   const carrying = [];
   const delivered = new Set();
   for (const request of requests) {
+    if (request.status == 415) continue; // refused: the SDK must send these events again
     const indexes = markersOf(request).get(String(runId));
     if (!indexes) continue;
     carrying.push({ request, events: indexes.size });

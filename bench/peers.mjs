@@ -6,6 +6,10 @@
 export const TRACKLET = 'tracklet';
 /** A page whose __track does nothing: what the harness itself costs. */
 export const NONE = 'none';
+/** The floor tracker of issue 16 (bench/floor.js): what persisting every task and batching cost at least. */
+export const FLOOR = 'floor';
+/** The rows that are not SDKs: left out of the peer ratios, the sizes and the unload scenarios. */
+export const isReference = (sdk) => sdk.id == NONE || sdk.id == FLOOR;
 
 export const sdks = [
   {
@@ -82,6 +86,15 @@ export const sdks = [
     isFullFeatured: false,
     ready: 'right after `Plausible()` (synchronous)',
     setup: '`apiHost` on the sink, `trackLocalhost: true`; one request per event by design',
+  },
+  {
+    id: FLOOR,
+    name: 'floor tracker',
+    pkg: null,
+    isFullFeatured: false,
+    ready: 'immediately (an inline script)',
+    setup:
+      'bench/floor.js inline: per call a message and its JSON, per task one new localStorage key with that task’s messages, one plain fetch per 20 messages (or 1 s after the last call), a key deleted once all its messages are answered',
   },
   {
     id: NONE,

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { NONE, TRACKLET } from './peers.mjs';
+import { FLOOR, isReference, NONE, TRACKLET } from './peers.mjs';
 import { LOOP_CALLS } from './measure.mjs';
+import { SINKS } from './servers.mjs';
 import { chart } from './chart.mjs';
 import { markdown } from './doc.mjs';
 
@@ -19,6 +20,9 @@ const ownVersion = (pkg) =>
 const BUDGET_BROTLI_BYTES = 3072;
 const MIN_TRACK_RATIO = 20;
 const MAX_REQUESTS = 100;
+/** Issue 16: tracklet's own main-thread work at most this many times the floor tracker's. */
+const MAX_FLOOR_RATIO = 1.3;
+const MAX_TRACK_US = 1;
 
 const median = (values) => {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -32,8 +36,21 @@ const us = (n) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : int(n))
 const pct = (n) => (Number.isFinite(n) ? `${Math.round(100 * n)} %` : '–');
 const times = (n) => (Number.isFinite(n) ? `${n >= 10 ? Math.round(n) : n.toFixed(1)}×` : '–');
 
+/** Medians of the main-thread figures of one sink's workloads (see measure.mjs), per SDK. */
+function workOf(loops, kind) {
+  const at = (workload, key) => median(loops.map((l) => l.work?.[kind]?.[workload]?.[key]));
+  const worst = (workload) => Math.max(0, ...loops.map((l) => l.work?.[kind]?.[workload]?.longTaskCount ?? 0));
+  return {
+    burstUs: at('burst', 'mainThreadUsPerEvent'),
+    singleUs: at('single', 'mainThreadUsPerEvent'),
+    clickUs: at('click', 'clickProcessingUs'),
+    burstLongTasks: worst('burst'),
+    singleLongTasks: worst('single'),
+  };
+}
+
 /** One row of medians per SDK, plus what the doc needs around the table. */
-export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVersion, isQuick }) {
+export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVersion, isQuick, profile }) {
   const rows = sdks.map((sdk) => {
     const { loops, navigate, close, errors } = results[sdk.id];
     const of = (key) => median(loops.map((l) => l[key]));
@@ -67,11 +84,26 @@ export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVe
       bodyFormats: [...new Set(loops.flatMap((l) => l.bodyFormats))],
       navigate: median(navigate),
       close: median(close),
+      work: Object.fromEntries(SINKS.map((kind) => [kind, workOf(loops, kind)])),
       errors,
     };
   });
+  // All main-thread work over the page without an SDK (the harness's own share).
+  const bare = rows.find((r) => r.sdk.id == NONE);
+  for (const r of rows)
+    r.own = Object.fromEntries(
+      SINKS.map((kind) => {
+        const [w, b] = [r.work[kind], bare?.work[kind] ?? {}];
+        return [
+          kind,
+          { burstUs: w.burstUs - b.burstUs, singleUs: w.singleUs - b.singleUs, clickUs: w.clickUs - b.clickUs },
+        ];
+      }),
+    );
+  for (const r of rows) r.mainThreadUsPerEvent = r.own.gzip.burstUs;
   return {
     rows,
+    profile,
     runs,
     loopRuns,
     isQuick,
@@ -93,7 +125,7 @@ const HEADER = [
   'ready ms',
   'track() µs median',
   'track() µs p95',
-  'main thread µs/event',
+  'main thread µs/event over the bare page',
   'long tasks (ms)',
   'requests',
   'body B/event',
@@ -114,7 +146,7 @@ function tableRows(rows) {
     r.sdk.id == NONE ? '–' : int(r.readyMs),
     us(r.trackMedianUs),
     us(r.trackP95Us),
-    us(r.mainThreadUsPerEvent),
+    r.sdk.id == NONE ? us(r.work.gzip.burstUs) + ' (all)' : us(r.mainThreadUsPerEvent),
     `${int(r.longTaskCount)} (${int(r.longTaskMs)})`,
     ...(r.sdk.id == NONE
       ? ['–', '–', '–', '–', '–', '–']
@@ -123,10 +155,71 @@ function tableRows(rows) {
           int(r.bytesPerEvent),
           r.eventsPerRequest >= 10 ? int(r.eventsPerRequest) : (r.eventsPerRequest || 0).toFixed(1),
           int(r.delivered),
-          pct(r.navigate),
-          pct(r.close),
+          r.sdk.id == FLOOR ? '–' : pct(r.navigate),
+          r.sdk.id == FLOOR ? '–' : pct(r.close),
         ]),
   ]);
+}
+
+export const WORK_HEADER = [
+  'SDK',
+  'burst µs/event, gzip sink',
+  'burst µs/event, plain sink',
+  'one call a task µs/call, gzip sink',
+  'one call a task µs/call, plain sink',
+  'click: first-input processing µs, gzip sink',
+  'click, plain sink',
+  'long tasks in the worst run (burst / one call)',
+  '× the floor (burst / one call, gzip sink)',
+];
+
+/** The main-thread table: every figure over the page without an SDK (whose own figures are its row). */
+function workRows(rows) {
+  const floor = rows.find((r) => r.sdk.id == FLOOR);
+  const ratio = (a, b) => (Number.isFinite(a / b) && b > 0 ? times(a / b) : '–');
+  return rows.map((r) => {
+    const own = r.sdk.id == NONE ? r.work : r.own;
+    return [
+      r.sdk.id == NONE ? `${r.sdk.name} (all its work)` : r.sdk.name,
+      us(own.gzip.burstUs),
+      us(own.plain.burstUs),
+      us(own.gzip.singleUs),
+      us(own.plain.singleUs),
+      us(own.gzip.clickUs),
+      us(own.plain.clickUs),
+      `${int(Math.max(r.work.gzip.burstLongTasks, r.work.plain.burstLongTasks))} / ${int(Math.max(r.work.gzip.singleLongTasks, r.work.plain.singleLongTasks))}`,
+      r.sdk.id == NONE || !floor
+        ? '–'
+        : `${ratio(r.own.gzip.burstUs, floor.own.gzip.burstUs)} / ${ratio(r.own.gzip.singleUs, floor.own.gzip.singleUs)}`,
+    ];
+  });
+}
+
+/** Issue 16's targets, as lines of text. */
+function floorTargets(rows) {
+  const t = rows.find((r) => r.sdk.id == TRACKLET);
+  const floor = rows.find((r) => r.sdk.id == FLOOR);
+  const bare = rows.find((r) => r.sdk.id == NONE);
+  if (!t || !floor) return [];
+  const mark = (ok) => (ok ? 'met' : 'NOT met');
+  const lines = [];
+  for (const kind of SINKS)
+    for (const [key, what, unit] of [
+      ['burstUs', 'the burst', 'event'],
+      ['singleUs', 'one call a task', 'call'],
+    ]) {
+      const ratio = t.own[kind][key] / floor.own[kind][key];
+      lines.push(
+        `main thread, ${what}, ${kind} sink: tracklet ${us(t.own[kind][key])} µs/${unit} vs the floor's ${us(floor.own[kind][key])} µs: ${times(ratio)} (target ≤ ${MAX_FLOOR_RATIO}×) — ${mark(ratio <= MAX_FLOOR_RATIO)}`,
+      );
+    }
+  const worst = (r) =>
+    Math.max(...SINKS.flatMap((kind) => [r.work[kind].burstLongTasks, r.work[kind].singleLongTasks]));
+  lines.push(
+    `no long task: ${int(worst(t))} in tracklet's worst workload run (page without an SDK: ${int(bare ? worst(bare) : NaN)}) — ${mark(worst(t) <= (bare ? worst(bare) : 0))}`,
+    `track() under ${MAX_TRACK_US} µs: ${us(t.trackMedianUs)} µs median — ${mark(t.trackMedianUs < MAX_TRACK_US)}`,
+  );
+  return lines;
 }
 
 const plainTable = (header, body) => {
@@ -137,8 +230,8 @@ const plainTable = (header, body) => {
 /** Headline ratios and the issue's targets, as lines of text. */
 function headlines(rows) {
   const t = rows.find((r) => r.sdk.id == TRACKLET);
-  const peers = rows.filter((r) => r.sdk.id != TRACKLET && r.sdk.id != NONE);
-  if (!t) return { ratios: ['tracklet was not measured (no dist/cio.js)'], targets: [] };
+  const peers = rows.filter((r) => r.sdk.id != TRACKLET && !isReference(r.sdk));
+  if (!t || !peers.length) return { ratios: ['tracklet was not measured (no dist/cio.js)'], targets: [] };
   const ratios = peers.map(
     (p) =>
       `${p.sdk.name} ships ${times(p.size.brotli / t.size.brotli)} tracklet's brotli bytes (${int(p.size.brotli)} B vs ${int(t.size.brotli)} B)`,
@@ -173,8 +266,12 @@ function headlines(rows) {
 export function writeReport(summary) {
   const { rows } = summary;
   const body = tableRows(rows);
+  const work = workRows(rows);
   const { ratios, targets } = headlines(rows);
+  const floor = floorTargets(rows);
   console.log('\n' + plainTable(HEADER, body) + '\n');
+  console.log('Main-thread work over the page without an SDK:\n' + plainTable(WORK_HEADER, work) + '\n');
+  if (floor.length) console.log('tracklet vs the targets of issue 16:\n' + floor.map((l) => '  ' + l).join('\n'));
   console.log('Headline ratios:\n' + ratios.map((l) => '  ' + l).join('\n'));
   if (targets.length) console.log('tracklet vs the targets of issue 6:\n' + targets.map((l) => '  ' + l).join('\n'));
   for (const r of rows)
@@ -182,7 +279,17 @@ export function writeReport(summary) {
   if (summary.blocked.length) console.log('requests to other hosts (blocked): ' + summary.blocked.join(', '));
   // A --quick run is for development: its report goes to bench/dist/, never over the real one.
   const dir = summary.isQuick ? path.join(here, 'dist') : path.join(root, 'docs');
+  fs.mkdirSync(dir, { recursive: true });
+  // The summary itself, so that the docs can be written again without measuring (rewrite.mjs).
+  fs.mkdirSync(path.join(here, 'dist'), { recursive: true });
+  fs.writeFileSync(
+    path.join(here, 'dist', summary.isQuick ? 'summary-quick.json' : 'summary.json'),
+    JSON.stringify(summary),
+  );
   fs.writeFileSync(path.join(dir, 'benchmarks.svg'), chart(rows.filter((r) => r.sdk.id != NONE)));
-  fs.writeFileSync(path.join(dir, 'benchmarks.md'), markdown(summary, HEADER, body, ratios, targets));
+  fs.writeFileSync(
+    path.join(dir, 'benchmarks.md'),
+    markdown(summary, { header: HEADER, body, ratios, targets, workHeader: WORK_HEADER, work, floor }),
+  );
   return dir;
 }

@@ -1,16 +1,22 @@
 // `npm run bench` (from the repo root, after the build) or
-// `node run.mjs [--quick] [--runs N] [--loop-runs N]`.
-// Bundles the peers, serves every SDK's page and a sink on 127.0.0.1, runs the scenarios in one
-// headless Chromium with the SDKs in a different order each run, then prints the table and writes
-// docs/benchmarks.md and docs/benchmarks.svg from the medians (--quick: bench/dist/ instead).
+// `node run.mjs [--quick] [--runs N] [--loop-runs N] [--sdks id,id,...] [--latency-ms N]`.
+// Bundles the peers, serves every SDK's page and two sinks on 127.0.0.1 (one agreeing to gzip,
+// one plain), runs the scenarios in one headless Chromium with the SDKs in a different order each
+// run, profiles tracklet's burst, then prints the tables and writes docs/benchmarks.md and
+// docs/benchmarks.svg from the medians.
+// --quick: one run of everything, written to bench/dist/ (for development: on a busy machine its
+// figures are not for the docs). --sdks: only these rows (the page without an SDK is always run,
+// as every main-thread figure is counted over it). --latency-ms: the sinks answer that late (a
+// collector across the internet; the outbox then holds a backlog while requests are out).
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { bundlePeer, compressedSizes, distDir } from './build.mjs';
-import { sdks, TRACKLET, NONE } from './peers.mjs';
+import { sdks, isReference, TRACKLET, NONE } from './peers.mjs';
 import { buildPages, trackletDist } from './pages.mjs';
-import { startSink, startSite } from './servers.mjs';
-import { measureLoop, startUnload, unloadDelivery } from './measure.mjs';
+import { SINKS, startSink, startSite } from './servers.mjs';
+import { measureClick, measureLoop, SINGLE_CALLS, startUnload, unloadDelivery } from './measure.mjs';
+import { profileBurst } from './profile.mjs';
 import { summarize, writeReport } from './report.mjs';
 
 const args = process.argv.slice(2);
@@ -19,8 +25,8 @@ const option = (name, fallback) => (args.includes(name) ? Number(args[args.index
 // The loop scenario costs ~2.5 min a run (RudderStack, Segment and Mixpanel spend 3–15 s in
 // their 2,000 calls); the unload scenarios ~30 s. Three loop runs keep `npm run bench` near
 // 10 minutes on 2 cores; the unload scenarios, noisier, get five.
-const runs = isQuick ? 1 : option('--runs', 5);
-const loopRuns = isQuick ? 1 : Math.min(runs, option('--loop-runs', 3));
+const runs = option('--runs', isQuick ? 1 : 5);
+const loopRuns = Math.min(runs, option('--loop-runs', isQuick ? 1 : 3));
 const UNLOAD_SETTLE_MS = 3000;
 const startedAt = Date.now();
 const log = (line) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -29,7 +35,8 @@ const hasTracklet =
   fs.existsSync(path.join(trackletDist, 'cio.js')) && fs.existsSync(path.join(trackletDist, 'snippet.html'));
 if (!hasTracklet)
   log('dist/cio.js or dist/snippet.html is missing: run `npm run build` at the root; measuring the peers only');
-const measured = sdks.filter((sdk) => sdk.id != TRACKLET || hasTracklet);
+const only = args.includes('--sdks') ? args[args.indexOf('--sdks') + 1].split(',').concat(NONE) : null;
+const measured = sdks.filter((sdk) => (sdk.id != TRACKLET || hasTracklet) && (!only || only.includes(sdk.id)));
 
 const sizes = {};
 for (const sdk of measured) {
@@ -42,9 +49,13 @@ for (const sdk of measured) {
 }
 log(`bundled ${Object.keys(sizes).length - (hasTracklet ? 1 : 0)} peers with esbuild`);
 
-const sink = await startSink();
+const latencyMs = option('--latency-ms', 0);
+const sinks = Object.fromEntries(
+  await Promise.all(SINKS.map(async (kind) => [kind, await startSink(kind, { latencyMs })])),
+);
+const pages = buildPages(measured, Object.fromEntries(SINKS.map((kind) => [kind, sinks[kind].origin])));
 const site = await startSite({
-  pages: buildPages(measured, sink.origin),
+  pages,
   files: [
     ['/b/', distDir + path.sep],
     ['/tracklet/', trackletDist + path.sep],
@@ -70,13 +81,15 @@ const browser = await chromium.launch({
 const browserVersion = browser.version();
 const env = {
   site,
-  sink,
+  pages,
+  sinks,
   userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${browserVersion} Safari/537.36`,
   blocked: new Set(),
   pageErrors: new Set(),
 };
 
 const results = Object.fromEntries(measured.map((sdk) => [sdk.id, { loops: [], navigate: [], close: [], errors: [] }]));
+let profile;
 const attempt = async (sdk, what, fn) => {
   try {
     return await fn();
@@ -90,12 +103,24 @@ try {
     // A different order each run, so no SDK always goes first (or after the slowest one).
     const order = measured.map((_, i) => measured[(i + run * 3) % measured.length]);
     for (const sdk of run < loopRuns ? order : []) {
-      const loop = await attempt(sdk, 'loop', () => measureLoop(browser, sdk, env));
+      const loop = await attempt(sdk, 'loop', () => measureLoop(browser, sdk, env, { isFull: true }));
       const timing = await attempt(sdk, 'timing loop', () => measureLoop(browser, sdk, env, { timingOnly: true }));
-      if (loop && timing) results[sdk.id].loops.push({ ...loop, ...timing });
+      // Main-thread work per sink: the burst (the gzip sink's is `loop`), one call a task, a click.
+      const work = {};
+      for (const kind of SINKS) {
+        const sink = sinks[kind];
+        const burst =
+          kind == 'gzip' ? loop : await attempt(sdk, `burst (${kind})`, () => measureLoop(browser, sdk, env, { sink }));
+        const single = await attempt(sdk, `one call a task (${kind})`, () =>
+          measureLoop(browser, sdk, env, { sink, calls: SINGLE_CALLS, perTask: 1 }),
+        );
+        const click = await attempt(sdk, `click (${kind})`, () => measureClick(browser, sdk, env, { sink }));
+        work[kind] = { burst, single, click };
+      }
+      if (loop && timing) results[sdk.id].loops.push({ ...loop, ...timing, work });
     }
     const pending = [];
-    for (const sdk of order.filter((s) => s.id != NONE)) {
+    for (const sdk of order.filter((s) => !isReference(s))) {
       for (const how of ['navigate', 'close']) {
         const started = await attempt(sdk, how, () => startUnload(browser, sdk, env, how));
         if (started) pending.push({ sdk, how, ...started });
@@ -108,13 +133,16 @@ try {
     }
     log(`run ${run + 1}/${runs} done`);
   }
+  // Where tracklet's main-thread time goes: a CPU profile of its burst (and the floor's), readable names.
+  if (measured.some((s) => s.id == TRACKLET)) profile = await profileBurst(browser, env, measured);
 } finally {
   await browser.close();
   site.close();
-  sink.close();
+  for (const sink of Object.values(sinks)) sink.close();
 }
 
-const summary = summarize({ sdks: measured, sizes, results, env, runs, loopRuns, browserVersion, isQuick });
+const summary = summarize({ sdks: measured, sizes, results, env, runs, loopRuns, browserVersion, isQuick, profile });
+summary.latencyMs = latencyMs;
 summary.elapsedS = (Date.now() - startedAt) / 1000;
 const dir = writeReport(summary);
 log(

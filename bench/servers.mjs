@@ -1,8 +1,11 @@
 // Two local servers on OS-chosen ports of 127.0.0.1, both closed by run.mjs when it ends:
 // - the site serves the bench pages and bundles cross-origin isolated (COOP + COEP), so
 //   performance.now() has 5 µs resolution instead of 100 µs;
-// - the sink is every SDK's collector: it records every request on any path and answers what
+// - a sink is every SDK's collector: it records every request on any path and answers what
 //   each SDK needs (CORS preflights with the Origin echoed and credentials allowed, 200 JSON).
+//   Two kinds: `gzip`, tracklet's collector as it agrees to gzip (it takes gzip bodies and its
+//   2xx JSON answer carries `"acceptEncoding": "gzip"`), and `plain`, a collector that has never
+//   heard of gzip (it answers 415 to any gzip body and never mentions gzip).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,16 +63,24 @@ const rudderSourceConfig = JSON.stringify({
   },
 });
 
+/** The sink kinds, in the order the bench reports them. */
+export const SINKS = ['gzip', 'plain'];
+
 /**
- * The sink. `requests` grows with { at, method, path, search, contentType, body, isComplete } for
- * every request. `body` is kept as it came over the wire, never decoded here: a gzip body
+ * A sink of kind `kind` (see SINKS); `open()` is how many requests it has not answered yet.
+ * `latencyMs` delays every POST's answer, as a collector across the internet would (default 0).
+ * `requests` grows with { at, method, path, search, contentType, body, isComplete, status } for
+ * every request (`status`: 415 for a gzip body refused by the plain sink, else 2xx). `body` is kept as it came over the wire, never decoded here: a gzip body
  * (tracklet's `?encoding=gzip` fetches, PostHog's `?compression=gzip-js`) counts its compressed
  * bytes in "body bytes", and events.mjs gunzips it (by its magic bytes, whatever the query says)
  * to count the events and report the encoding as "gzip, …".
  */
-export async function startSink() {
+export async function startSink(kind = 'gzip', { latencyMs = 0 } = {}) {
   const requests = [];
+  let open = 0;
   const server = http.createServer((req, res) => {
+    open++;
+    res.on('close', () => open--);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     const url = new URL(req.url, 'http://x');
@@ -85,8 +96,10 @@ export async function startSink() {
       });
     // A page that unloads mid-upload: keep what arrived, flagged incomplete.
     req.on('error', () => record(false));
-    req.on('end', () => {
+    req.on('end', () => (latencyMs && req.method == 'POST' ? setTimeout(answer, latencyMs) : answer()));
+    const answer = () => {
       record(true);
+      const request = requests[requests.length - 1];
       const origin = req.headers.origin;
       const headers = {
         'access-control-allow-origin': origin || '*',
@@ -111,14 +124,26 @@ export async function startSink() {
         res.writeHead(200, { ...headers, ...jsHeaders });
         return res.end(fs.readFileSync(staticFile));
       }
-      const json = url.pathname.includes('/sourceConfig') ? rudderSourceConfig : '{"status":1,"code":200}';
+      if (kind == 'plain' && request.body[0] == 0x1f && request.body[1] == 0x8b) {
+        request.status = 415;
+        res.writeHead(415, { ...headers, 'content-type': 'application/json' });
+        return res.end('{"error":"unsupported_media_type","detail":"gzip is not accepted"}');
+      }
+      const json = url.pathname.includes('/sourceConfig')
+        ? rudderSourceConfig
+        : kind == 'gzip'
+          ? '{"status":1,"code":200,"acceptEncoding":"gzip"}'
+          : '{"status":1,"code":200}';
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
       res.end(json);
-    });
+    };
   });
   const port = await listen(server);
   return {
+    kind,
     origin: `http://127.0.0.1:${port}`,
+    /** Requests not answered yet. */
+    open: () => open,
     /** The same sink under another site name, for "navigate away" (a different origin and site). */
     otherOrigin: `http://localhost:${port}`,
     requests,

@@ -1,22 +1,27 @@
 // The persistent outbox: every accepted message is kept in localStorage until a collector has
 // acknowledged it, so a reload, a crash or a closed tab loses nothing.
 //
-// Each tab writes only its own key (`_cio_ob:<tab id>`): localStorage has no atomic
-// read-modify-write across tabs, so a shared key would lose one tab's writes to another's.
-// While its key holds messages, a tab holds a Web Lock named after the key; the browser releases
-// it when the tab closes or crashes, and a tab that can then take it adopts what was left behind.
+// A message is stored under a key named after its tab and its time: `_cio_ob:<tab id>:<t>`, `t`
+// being the millisecond of its call (Entry.t). The calls of one task nearly always share one, so
+// a task writes one new key holding only what it added (one setItem, at the end of the task; two
+// tasks within one millisecond share a key, and the second writes both), and removals rewrite or
+// delete only the keys of the messages removed (with the next write, or within a second): the
+// storage work is proportional to what was added or acknowledged, never to the backlog. (One key
+// holding the whole outbox, rewritten by every task, made a 2,000-call burst cost O(n²).)
+// Each tab writes only its own keys: localStorage has no atomic read-modify-write across tabs, so
+// a shared key would lose one tab's writes to another's.
+// While it holds messages, a tab holds a Web Lock named `_cio_ob:<tab id>`; the browser releases
+// it when the tab closes or crashes, and a tab that can then take it adopts all the tab's keys.
 // The lock is let go as soon as the outbox is empty: the HTML spec bars a page that holds a lock
 // from the back/forward cache (not-restored reason "lock"), and an empty outbox guards nothing.
-// Without Web Locks, a key whose lease (the time of its last write) is older than LEASE_MS is
-// adopted instead; should its tab still be alive, its messages may then be sent twice, with the
-// same messageIds. Writes are batched: the calls of one task make one write, at the end of that
-// task, before control returns to the event loop.
+// Without Web Locks, a tab whose newest key is over LEASE_MS old is adopted instead; should the
+// tab still be alive, its messages may then be sent twice, with the same messageIds.
 import type { Config, Message } from './types';
 import type { Storage } from './storage';
 import type { IO } from './io';
 
 export const OUTBOX_PREFIX = '_cio_ob:';
-/** Without Web Locks: how long a key may go unwritten before its tab is presumed gone. */
+/** Without Web Locks: how long after its newest message a tab is presumed gone. */
 const LEASE_MS = 120_000;
 const MAX_AGE_MS = 7 * 86_400_000;
 const REMOVAL_WRITE_DELAY_MS = 1000;
@@ -61,68 +66,74 @@ export function createOutbox(
   store: Storage,
   /** Told how many of the oldest entries were dropped to stay within the limits. */
   onDrop: (count: number) => void,
-  /**
-   * Whether the collector cannot be reached now (failing, offline, no consent yet). The count and
-   * size limits bound such a backlog; a burst the collector is taking (2,000 calls in a loop) is
-   * held until it is sent, not cut to the newest 1,000.
-   */
+  /** The collector cannot be reached now (failing, offline, no consent yet): the limits apply (see write). */
   isBacklogged: () => boolean,
   /** Told that entries left by another tab were taken in. */
   onAdopted: () => void,
 ): Outbox {
-  const key = OUTBOX_PREFIX + io.randomId();
+  /** This tab's lock name, and the start of each of its keys. */
+  const tab = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
   let bytes = 0;
+  /** Times (`t`) whose keys are to be written: those this task added to, and those that lost entries. */
+  const dirty = new Set<number>();
   let isWriteScheduled = false;
+  /** Some key was last written without entries the browser carried with our trust (`k`). */
+  let isHolding = false;
   let lazyWriteTimer: any;
   /** Lets go of our lock: undefined while not held, 0 while requested. */
   let unlock: (() => void) | 0 | undefined;
 
-  const write = () => {
+  const write = (_?: unknown) => {
     isWriteScheduled = false;
     let dropped = 0;
+    // The limits bound a backlog; a burst the collector is taking is held until sent, not cut to 1,000.
     const isFull = () => isBacklogged() && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes);
-    while (queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS)) {
+    for (; queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS); dropped++) {
+      dirty.add(queue[0].t);
       bytes -= queue.shift()!.b;
-      dropped++;
     }
     if (dropped) onDrop(dropped);
     if (!queue.length && unlock) unlock = void unlock();
-    const kept = queue.filter((e) => !e.k);
-    store.set(key, kept.length ? `{"t":${io.now()},"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+    // Each key as the outbox holds it now, but for what is trusted to the browser; emptied ones deleted.
+    for (const t of dirty) {
+      const kept = queue.filter((e) => e.t == t && !e.k);
+      store.set(tab + ':' + t, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+    }
+    dirty.clear();
   };
-
-  const save = (_?: unknown) => {
+  const scheduleWrite = () => {
     if (!isWriteScheduled) queueMicrotask(write);
     isWriteScheduled = true;
   };
-
   const add = (e: Entry) => {
-    // Requested before the key is first written (the write waits for the end of the task), so
-    // another tab's request for it always comes second.
     if (unlock === undefined && io.locks) {
+      // Requested before the first key is written (at the end of the task): another tab's comes second.
       unlock = 0;
       io.locks
-        .request(key, () => new Promise<void>((resolve) => (unlock = queue.length ? resolve : void resolve())))
+        .request(tab, () => new Promise<void>((resolve) => (unlock = queue.length ? resolve : void resolve())))
         .catch(() => (unlock = undefined));
     }
+    dirty.add(e.t);
     queue.push(e);
     bytes += e.b;
-    save();
+    scheduleWrite();
   };
 
+  /** Takes in every key of another tab (`other`, its lock name), deleting them. */
   const take = (other: string) => {
-    const raw = store.get(other);
-    store.set(other, null);
-    try {
-      for (const [t, m] of JSON.parse(raw!).q) add(toEntry(m, io.stringify(m), t));
-      queue.sort((a, b) => a.t - b.t); // oldest first, as the protocol promises (the sort is stable)
-      onAdopted();
-    } catch {
-      // a key that a broken write left unreadable: nothing in it can be sent
+    for (const key of store.keys(other)) {
+      const raw = store.get(key);
+      store.set(key, null);
+      try {
+        for (const [t, m] of JSON.parse(raw!).q) add(toEntry(m, io.stringify(m), t));
+      } catch {
+        // a key that a broken write left unreadable: nothing in it can be sent
+      }
     }
+    queue.sort((a, b) => a.t - b.t); // oldest first, as the protocol promises (the sort is stable)
+    onAdopted();
   };
-
   return {
     add,
     entries: () => queue,
@@ -130,17 +141,24 @@ export function createOutbox(
       const gone = new Set(done);
       queue = queue.filter((e) => !gone.has(e));
       bytes = queue.reduce((n, e) => n + e.b, 0);
-      // A removed message still stored costs at most a duplicate, never a loss, and rewriting a
-      // large outbox after every answer was the heaviest work the library did (a 2,000-call burst:
-      // 37 rewrites of up to 1 MB). So removals are written once a second at most; an empty
-      // outbox at once, which is cheap and lets go of the lock.
-      if (!queue.length) save();
-      else lazyWriteTimer ||= io.setTimeout(() => save((lazyWriteTimer = 0)), REMOVAL_WRITE_DELAY_MS);
+      done.forEach((e) => dirty.add(e.t));
+      // A removed message still stored costs at most a duplicate, never a loss: removals are
+      // written with the next task's write, or within a second (an empty outbox at once: that
+      // lets go of the lock).
+      if (!queue.length) scheduleWrite();
+      else lazyWriteTimer ||= io.setTimeout(() => write((lazyWriteTimer = 0)), REMOVAL_WRITE_DELAY_MS);
     },
-    save,
+    save() {
+      // Entries now trusted to the browser leave their keys; after a save that left some out, every
+      // key is written again (those no longer trusted come back, whatever the order of the calls).
+      for (const e of queue) if (e.k || isHolding) dirty.add(e.t);
+      isHolding = queue.some((e) => e.k);
+      scheduleWrite();
+    },
     adopt() {
-      for (const other of store.keys(OUTBOX_PREFIX)) {
-        if (other == key) continue;
+      // Keys are `_cio_ob:<tab id>:<t>` (`_cio_ob:<tab id>` before issue 16): one lock, one lease per tab.
+      for (const other of new Set(store.keys(OUTBOX_PREFIX).map((key) => key.split(':', 2).join(':')))) {
+        if (other == tab) continue;
         if (io.locks) {
           io.locks
             .request(other, { ifAvailable: true }, (lock) => {
@@ -148,13 +166,8 @@ export function createOutbox(
             })
             .catch(() => {});
         } else {
-          let lease = 0;
-          try {
-            lease = JSON.parse(store.get(other)!).t;
-          } catch {
-            // unreadable: adopt it now, take() discards what cannot be parsed
-          }
-          if (io.now() - lease > LEASE_MS) take(other);
+          // Its lease: the time its newest key names (a key without one, of the previous version: none).
+          if (store.keys(other).every((key) => !(io.now() - +key.split(':')[2] < LEASE_MS))) take(other);
         }
       }
     },

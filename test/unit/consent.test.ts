@@ -2,7 +2,7 @@
 // deletes the library's storage, keeps only `_cio_optout`, and later page loads track nothing;
 // Global Privacy Control and Do Not Track, when respected, turn tracking off.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, settle, uuid, type Setup } from './harness';
+import { setup, settle, T0, uuid, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -54,7 +54,7 @@ describe('consent(false)', () => {
     cio.identify('42');
     cio.track('queued');
     await settle();
-    expect(storageKeys(s)).toEqual(['_cio_ob:' + uuid(2), '_cio_ok', '_cioanonid', '_cioid', 'site_own_key']);
+    expect(storageKeys(s)).toEqual([`_cio_ob:${uuid(2)}:${T0}`, '_cio_ok', '_cioanonid', '_cioid', 'site_own_key']);
 
     cio.consent(false);
     await vi.advanceTimersByTimeAsync(60_000);

@@ -1,7 +1,8 @@
 // The persistent outbox: written before the event loop turns, once per task, emptied only by a
-// 2xx, adopted by another tab when its own tab is gone, and kept within its limits.
+// 2xx, adopted by another tab when its own tab is gone, and kept within its limits. What a task
+// writes is what it added, and what an answer deletes is what it acknowledged, whatever the backlog.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup, settle, storedIds, T0, type Setup } from './harness';
+import { deferred, setup, settle, storedIds, T0, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -38,6 +39,21 @@ const endOfTask = async () => {
   await Promise.resolve();
 };
 
+/** The Web Lock a tab holds for its outbox keys (`_cio_ob:<tab id>:…`): `_cio_ob:<tab id>`. */
+const lockOf = (key: string) => key.split(':', 2).join(':');
+
+/** Spies on this window's localStorage writes to outbox keys (happy-dom binds each method to its instance). */
+function spyOnOutboxWrites(win: Window) {
+  const setItem = vi.spyOn(win.localStorage, 'setItem');
+  const removeItem = vi.spyOn(win.localStorage, 'removeItem');
+  const isOutbox = ([key]: unknown[]) => String(key).startsWith('_cio_ob:');
+  return {
+    sets: () => setItem.mock.calls.filter(isOutbox) as [string, string][],
+    removals: () => removeItem.mock.calls.filter(isOutbox).map(([key]) => key),
+    clear: () => (setItem.mockClear(), removeItem.mockClear()),
+  };
+}
+
 describe('writing the outbox', () => {
   it('stores a message in localStorage before the event loop turns (in the microtasks of its task)', async () => {
     const cio = await s.open();
@@ -62,6 +78,53 @@ describe('writing the outbox', () => {
     setItem.mockRestore();
   });
 
+  it('writes only what a task added, whatever the backlog (tasks a millisecond or more apart)', async () => {
+    const cio = await s.open();
+    s.setOnline(false); // nothing leaves: the backlog only grows
+    const writes = spyOnOutboxWrites(s.win);
+    const storedPerTask: number[] = [];
+    for (let task = 0; task < 50; task++) {
+      writes.clear();
+      for (let i = 0; i < 10; i++) cio.track('e', { task, i });
+      await endOfTask();
+      storedPerTask.push(writes.sets().reduce((n, [, value]) => n + JSON.parse(value).q.length, 0));
+      vi.advanceTimersByTime(1);
+    }
+    expect(storedPerTask).toEqual(storedPerTask.map(() => 10));
+    expect(storedIds(s.outboxes())).toHaveLength(500);
+  });
+
+  it('on an answer, deletes the keys whose messages were all acknowledged and rewrites at most one other', async () => {
+    const cio = await s.open({ maxBatchBytes: 12_000 }); // a batch of ~11 messages of ~1 KB
+    s.setOnline(false);
+    for (let task = 0; task < 5; task++) {
+      for (let i = 0; i < 5; i++) cio.track('e', { task, i, pad: 'x'.repeat(900) });
+      await endOfTask();
+      vi.advanceTimersByTime(1);
+    }
+    const keysBefore = Object.keys(s.outboxes());
+    const idsOf = (key: string) => s.outboxes()[key].q.map(([, m]: [number, any]) => m.messageId);
+    const idsByKey = new Map(keysBefore.map((key) => [key, idsOf(key)]));
+    const later = deferred();
+    s.answers.push(200, later.promise); // the first batch is acknowledged, the second waits
+    const writes = spyOnOutboxWrites(s.win);
+    s.setOnline(true);
+    await vi.advanceTimersByTimeAsync(1000); // removals are written within a second
+    const acknowledged = new Set(s.requests[0].json.batch.map((m: any) => m.messageId));
+    expect(acknowledged.size).toBeGreaterThan(5); // more than a key's worth: at least one key emptied
+    const emptied = keysBefore.filter((key) => idsByKey.get(key)!.every((id: string) => acknowledged.has(id)));
+    expect(emptied.length).toBeGreaterThan(0);
+    expect(writes.removals().sort()).toEqual(emptied.sort());
+    expect(writes.sets().length).toBeLessThanOrEqual(1); // the key acknowledged in part, if any
+    for (const [key, value] of writes.sets())
+      expect(JSON.parse(value).q.map(([, m]: [number, any]) => m.messageId)).toEqual(
+        idsByKey.get(key)!.filter((id: string) => !acknowledged.has(id)),
+      );
+    expect(storedIds(s.outboxes())).toEqual([...idsByKey.values()].flat().filter((id) => !acknowledged.has(id)));
+    later.resolve(200);
+    await settle();
+  });
+
   it('keeps messages stored through failures and removes them only after a 2xx', async () => {
     const cio = await s.open({}, { random: () => 1 });
     s.answers.push(500, 'network-error', 200);
@@ -77,6 +140,34 @@ describe('writing the outbox', () => {
   });
 });
 
+describe('messages the browser carries with our trust', () => {
+  it('leave storage when a page hide trusts their keepalive request, and come back when the page lives on and it fails', async () => {
+    const cio = await s.open({ flushAt: 10_000, flushIntervalMs: 3_600_000 });
+    cio.track('warmup');
+    await cio.flush(); // a 2xx: the page's handovers are trusted
+    cio.track('stays');
+    await endOfTask();
+    vi.advanceTimersByTime(1);
+    const answer = deferred();
+    s.answers.push(answer.promise);
+    cio.track('in_flight');
+    void cio.flush();
+    await settle();
+    const [stays, inFlight] = storedIds(s.outboxes());
+    expect(s.requests.at(-1)!.json.batch.map((m: any) => m.messageId)).toEqual([stays, inFlight]);
+
+    s.hide(); // the keepalive request outlives the page: trusted, so the next load must not send it again
+    await settle();
+    expect(storedIds(s.outboxes())).toEqual([]);
+
+    answer.resolve('network-error'); // it failed after all, and the page is shown again
+    await settle();
+    s.show();
+    await settle();
+    expect(storedIds(s.outboxes())).toEqual([stays, inFlight]);
+  });
+});
+
 describe('adopting what a closed tab left', () => {
   it("with Web Locks: takes another tab's messages once the browser has released its lock", async () => {
     const locks = fakeLocks() as unknown as LockManager & ReturnType<typeof fakeLocks>;
@@ -84,7 +175,7 @@ describe('adopting what a closed tab left', () => {
     left.track('from_closed_tab');
     await settle();
     const [key] = Object.keys(s.outboxes());
-    expect(locks.held.has(key)).toBe(true);
+    expect(locks.held.has(lockOf(key))).toBe(true);
     const leftIds = storedIds(s.outboxes());
 
     // While the other tab lives, its lock is held: nothing is taken.
@@ -93,7 +184,7 @@ describe('adopting what a closed tab left', () => {
     expect(s.requests).toHaveLength(0);
 
     vi.clearAllTimers(); // the first tab is gone: no timer of its will ever run
-    locks.close(key);
+    locks.close(lockOf(key));
     const next = await s.open({}, { locks });
     await next.flush();
     expect(s.sent().map((m: any) => m.messageId)).toEqual(leftIds);
@@ -117,6 +208,55 @@ describe('adopting what a closed tab left', () => {
     const third = await s.open(); // (a page event would wake the first tab's listeners too)
     await third.flush();
     expect(s.sent().map((m: any) => m.messageId)).toEqual(leftIds);
+  });
+
+  it('with Web Locks: takes every key a closed tab left, oldest message first, once its lock is free', async () => {
+    const locks = fakeLocks() as unknown as LockManager & ReturnType<typeof fakeLocks>;
+    const left = await s.open({ flushAt: 100 }, { locks });
+    for (let task = 0; task < 3; task++) {
+      left.track('task' + task);
+      await endOfTask();
+      vi.advanceTimersByTime(1);
+    }
+    await settle();
+    const keys = Object.keys(s.outboxes());
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys.map(lockOf)).size).toBe(1); // one tab, one lock
+    vi.clearAllTimers();
+    locks.close(lockOf(keys[0]));
+    const next = await s.open({}, { locks });
+    await next.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['task0', 'task1', 'task2']);
+    await settle();
+    expect(s.outboxes()).toEqual({});
+  });
+
+  it('takes what a tab of the previous version left (one key per tab, `_cio_ob:<tab id>`)', async () => {
+    const message = { type: 'track', messageId: 'v0-1', event: 'from_v0', properties: {}, context: {} };
+    s.win.localStorage.setItem(
+      `_cio_ob:${'0'.repeat(36)}`,
+      JSON.stringify({ t: T0 - 1000, q: [[T0 - 1000, message]] }),
+    );
+    const cio = await s.open();
+    await cio.flush();
+    expect(s.sent().map((m: any) => m.messageId)).toEqual(['v0-1']);
+  });
+
+  it('without Web Locks: a tab counts as alive while its newest key is under 2 minutes old', async () => {
+    const left = await s.open({ flushAt: 100, flushIntervalMs: 3_600_000 }); // it sends nothing itself
+    left.track('first');
+    await settle();
+    vi.advanceTimersByTime(90_000);
+    left.track('second');
+    await settle(); // then the first tab is gone (it has no timer due within the hour)
+    vi.advanceTimersByTime(60_000); // the first key is 150 s old, the second 60 s
+    const early = await s.open();
+    await early.flush();
+    expect(s.requests).toHaveLength(0);
+    vi.advanceTimersByTime(61_000);
+    const late = await s.open();
+    await late.flush();
+    expect(s.sent().map((m: any) => m.event)).toEqual(['first', 'second']);
   });
 
   it('a second tracker on the same storage ignores a key it cannot read', async () => {
