@@ -39,6 +39,7 @@ const RECONCILE_INTERVAL_MS = 1000;
     consent: attr('consent') as TrackerOptions['consent'], // anything but "pending" is granted (createCore)
     respectGPC: isOn('respect-gpc'),
     respectDNT: isOn('respect-dnt'),
+    gzip: isOn('gzip'),
   });
   const own: any = core.api; // the tracker's own object: never handed to the page
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
