@@ -67,7 +67,7 @@ export function createAnswers(
   let isAnswering = io.now() - answeredAt < TRUST_ANSWER_MS;
   let failureCount = 0;
   return [
-    ({ status, rejected, retryAfterMs, said, notOk }, batch, verdict) => {
+    ({ status, rejected, retryAfterMs, said }, batch, verdict) => {
       log.debug('response', status);
       if (verdict == 'retry') {
         if (!status && io.navigator.onLine === false) return; // offline: `online` resumes, no retry spent
@@ -91,11 +91,11 @@ export function createAnswers(
         if (io.now() - answeredAt > 60_000) store.set(ANSWERED_KEY, '' + (answeredAt = io.now())); // once a minute
         if (rejected?.length) log.warn('flush', 'the collector rejected messages ' + rejected);
         // Jitsu answers 200 {ok:false, errors} for events it could not take (jitsucom/bulker ingest/router_batch_handler.go).
-        if (notOk) log.warnOnce('flush', 'the collector answered ok:false: ' + said);
+        if (/"ok":false/.test(said!)) log.warnOnce('flush', 'the collector said: ' + said);
       } else
         log.warn(
           'flush',
-          `HTTP ${status}: ${done.length} messages dropped` + (said ? '; the collector said: ' + said : ''),
+          `HTTP ${status}: ${done.length} messages dropped` + (said && '; the collector said: ' + said),
         );
       emit(verdict as 'sent' | 'dropped', { count: done.length, status });
       return true;

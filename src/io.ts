@@ -79,21 +79,18 @@ function gzipWith(w: Window): IO['gzip'] {
  */
 function ownFetch(w: Window): IO['fetch'] {
   let own = w.fetch?.bind(w); // until the frame's, or if it cannot be had: the page's, as it is now
-  let isFramed = false;
+  let isFramed: unknown;
   return (
     own &&
     ((input, init) => {
-      if (!isFramed) {
-        isFramed = true;
-        try {
-          const frame = w.document.createElement('iframe');
+      try {
+        if (!isFramed) {
+          const frame = (isFramed = w.document.documentElement.appendChild(w.document.createElement('iframe')));
           frame.style.display = 'none';
-          w.document.documentElement.appendChild(frame);
-          const f = frame.contentWindow as Window & typeof globalThis;
-          own = f.fetch.bind(f);
-        } catch {
-          // no frame, or no fetch in it (a sandbox, a frozen DOM): the page's fetch of before
+          own = (frame.contentWindow as typeof w).fetch.bind(frame.contentWindow);
         }
+      } catch {
+        // no frame, or no fetch in it (a sandbox, a frozen DOM): the page's fetch of before
       }
       return own!(input, init);
     })

@@ -41,8 +41,8 @@ import { createDrain, pickBatch, type PostResult } from './drain';
 export const KEEPALIVE_QUOTA_BYTES = 65_536;
 /**
  * What tracklet knows of an endpoint, kept across page loads (`_cio_ep:` + its batch URL):
- * `g1` gzip agreed, `g0` refused, then the largest request body in bytes of JSON (0: no limit
- * seen). Example: `g1 8000`.
+ * `1` gzip agreed, `0` refused, nothing yet unknown; a space; the largest request body in bytes
+ * of JSON (0: no refusal by size seen). Example: `1 8001`.
  */
 export const ENDPOINT_KEY = '_cio_ep:';
 
@@ -77,7 +77,7 @@ function requestBodies(
 
 /**
  * What is known of the endpoint at `url`, kept across page loads under ENDPOINT_KEY + `url`:
- * whether gzip is agreed (`agreeGzip('g1')`: a 2xx said `acceptEncoding: "gzip"`; `'g0'`: a gzip
+ * whether gzip is agreed (`agreeGzip('1')`: a 2xx said `acceptEncoding: "gzip"`; `'0'`: a gzip
  * body was refused; before either, the site's `gzip` option decides), and the largest request
  * body in bytes of JSON (`limitRequests` after a refusal by size; else `maxBatchBytes`).
  */
@@ -95,7 +95,7 @@ function endpointMemory(
   let [gzipState, limit] = (store.get(key) || '').split(' ');
   const remember = () => store.set(key, gzipState + ' ' + (limit || 0));
   return [
-    () => gzipState == 'g1' || (!!config.gzip && gzipState != 'g0'),
+    () => gzipState == '1' || (!!config.gzip && gzipState != '0'),
     (state) => gzipState != state && ((gzipState = state), remember()),
     () => Math.min(config.maxBatchBytes, +limit || 1e9),
     (bytes) => ((limit = '' + bytes), remember(), true), // true: the drain goes on
@@ -174,16 +174,16 @@ export function createSender(
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again
     release(batch);
-    if (answer.tooBig && batch[1]) {
-      // Refused by size: the drain sends it again in halves, requests no bigger than its first
-      // half (+1: pickBatch counts a comma for every message, one more than the body has).
+    // Refused by size (RudderStack: 413 "request size exceeds max limit"; Jitsu: "message size N
+    // is too big"): the drain sends it again in halves, requests no bigger than its first half
+    // (+1: pickBatch counts a comma for every message, one more than the body has).
+    if ((answer.status == 413 || (answer.status == 400 && /too (big|large)|exceed/i.test(answer.said!))) && batch[1])
       return limitRequests(utf8Bytes(toRequestBody(batch.slice(0, (batch.length + 1) >> 1))) + 1);
-    }
     const verdict = classifyStatus(answer.status, isGzip, !!answer.rejected);
-    if (verdict == 'sent' && answer.acceptsGzip) agreeGzip('g1');
+    if (verdict == 'sent' && /"acceptEncoding":"gzip"/.test(answer.said!)) agreeGzip('1');
     if (verdict != 'plain') return applyAnswer(answer, batch, verdict);
     log.debug('the collector refused gzip; sending plain JSON');
-    agreeGzip('g0');
+    agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
 

@@ -10,14 +10,12 @@ export interface Response {
   retryAfterMs?: number;
   /** messageIds the collector reported as invalid (partial responses). */
   rejected?: string[];
-  /** What the collector said, as it said it (its first 300 characters): for warnings. */
+  /**
+   * What the collector said, as it said it (its first 300 characters): for warnings, and where
+   * it says `"acceptEncoding":"gzip"` (tracklet's collector, every 2xx) or `"ok":false` (Jitsu's
+   * 200 for events it could not take).
+   */
   said?: string;
-  /** The answer's JSON says `acceptEncoding: "gzip"` (tracklet's collector, every 2xx). */
-  acceptsGzip?: boolean;
-  /** The answer's JSON says `ok: false` (Jitsu's 200 for events it could not take). */
-  notOk?: boolean;
-  /** A 413, or a 400 whose text says the body is too big. */
-  tooBig?: boolean;
 }
 
 export interface Transport {
@@ -57,8 +55,9 @@ export function resolveEndpoint(
   const value = endpoint || location.origin;
   try {
     const url = new URL(value, location.href);
-    // A host without its scheme is a path of this page to the browser: a mistake, warned about.
-    if (/^https?:$/.test(url.protocol) && !/^[\w-]+\.[\w.-]+(:\d+)?(\/|$)/.test(value)) {
+    // Anything but an http(s) URL or a path from the root (a host without its scheme is a path of
+    // this page to the browser) is a mistake, warned about.
+    if (/^(https?:)?\//.test(value)) {
       const path = url.pathname.replace(/\/+$/, '');
       if (!/\/batch$/.test(path)) url.pathname = path + '/v1/batch';
       if (/^\/beacon\//.test(path)) url.searchParams.set('writeKey', writeKey);
@@ -68,7 +67,7 @@ export function resolveEndpoint(
     // not a URL: warned about, and sent where it always went
   }
   warn(`endpoint "${value}" is not an http(s) URL`);
-  return value.replace(/\/+$/, '') + '/v1/batch';
+  return value + '/v1/batch';
 }
 
 export function createTransport(url: string, io: IO): Transport {
@@ -91,13 +90,11 @@ export function createTransport(url: string, io: IO): Transport {
       // Read every body: until it is read, Chrome counts a keepalive request against the page's
       // 64 KiB quota, and two unread answers make the third batch fail.
       const text = await res.text();
-      const said = text.slice(0, 300);
-      let json;
       let rejected;
       try {
-        json = JSON.parse(text);
         // A 207 or a 4xx may list the invalid messages: only those are dropped.
-        if (status == 207 || status > 399) rejected = json.rejected.map((r: { messageId: string }) => r.messageId);
+        if (status == 207 || status > 399)
+          rejected = JSON.parse(text).rejected.map((r: { messageId: string }) => r.messageId);
       } catch {
         // plain text (RudderStack's 4xx), HTML (a proxy's 413), no list: the whole batch alike
       }
@@ -105,11 +102,7 @@ export function createTransport(url: string, io: IO): Transport {
         status,
         retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()),
         rejected,
-        said,
-        acceptsGzip: json?.acceptEncoding == 'gzip',
-        notOk: json?.ok === false,
-        // RudderStack: 413 "request size exceeds max limit"; Jitsu: "message size N is too big".
-        tooBig: status == 413 || (status == 400 && /too (big|large)|exceeds/i.test(said)),
+        said: text.slice(0, 300),
       };
     } catch {
       return { status: 0 }; // offline, DNS, CORS, a reset connection, our timeout, or no fetch at all

@@ -11,7 +11,7 @@ import type { Tracker } from '../../src/index';
 let s: Setup;
 const MEMORY_KEY = '_cio_ep:' + BATCH_URL;
 /** An earlier page of the site saw this collector agree to gzip. */
-const agreed = () => s.win.localStorage.setItem(MEMORY_KEY, 'g1 0');
+const agreed = () => s.win.localStorage.setItem(MEMORY_KEY, '1 0');
 afterEach(() => vi.useRealTimers());
 
 /** Node's CompressionStream, as the browser default does it. */
@@ -54,7 +54,7 @@ describe('gzip by agreement', () => {
       [BATCH_URL, 'string'],
       [BATCH_URL + '?encoding=gzip', 'object'],
     ]);
-    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('g1 0');
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('1 0');
   });
 
   it('never gzips for a collector that never agreed, whatever it answers', async () => {
@@ -77,7 +77,7 @@ describe('gzip by agreement', () => {
     cio.track('a');
     await cio.flush();
     expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL]);
-    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('g0 0');
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('0 0');
     const next = await s.open({ gzip: true }, { gzip });
     next.track('b');
     await next.flush();
@@ -91,12 +91,12 @@ describe('gzip by agreement', () => {
     cio.track('a');
     await cio.flush();
     expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL]);
-    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('g0 0');
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('0 0');
   });
 
   it('adds encoding=gzip after a query the endpoint already has', async () => {
     const url = 'https://dp.example/beacon/v1/batch?writeKey=site-1';
-    s.win.localStorage.setItem('_cio_ep:' + url, 'g1 0');
+    s.win.localStorage.setItem('_cio_ep:' + url, '1 0');
     const cio = await s.open({ endpoint: 'https://dp.example/beacon/v1/batch' }, { gzip });
     cio.track('a');
     await cio.flush();

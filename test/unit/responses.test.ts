@@ -299,7 +299,7 @@ describe("the collector's own words in warnings", () => {
     await cio.flush();
     await settle();
     expect(s.warnings()).toEqual([
-      'tracklet: flush(): the collector answered ok:false: {"ok":false,"errors":["event name is required"]}',
+      'tracklet: flush(): the collector said: {"ok":false,"errors":["event name is required"]}',
     ]);
     expect(s.outboxes()).toEqual({});
   });

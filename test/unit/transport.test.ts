@@ -51,9 +51,6 @@ describe('createTransport', () => {
       retryAfterMs: 3000,
       rejected: ['m1', 'm2'],
       said: '{"rejected":[{"messageId":"m1"},{"messageId":"m2"}]}',
-      acceptsGzip: false,
-      notOk: false,
-      tooBig: false,
     });
   });
 
@@ -64,9 +61,6 @@ describe('createTransport', () => {
       retryAfterMs: undefined,
       rejected: undefined,
       said: '',
-      acceptsGzip: false,
-      notOk: false,
-      tooBig: false,
     });
   });
 
