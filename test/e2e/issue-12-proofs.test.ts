@@ -111,6 +111,28 @@ describe('(a) a proxy that refuses bodies over 16 KB (413) in front of the colle
   });
 });
 
+describe('(a2) a proxy that refuses bodies over 8 KB (413), below the 16,000-byte requests: 20 events of ~2.6 KB', () => {
+  it('staying on the page, the refused requests are split in halves and all 20 arrive, with no warning', async () => {
+    const collector = keep(await startTestCollector());
+    const proxy = keep(await startLimitProxy(collector.url, 8192));
+    const context = await browser.newContext();
+    const { page, warnings } = await openShop(context, shopUrl(site, { siteId: 'site-proofs', endpoint: proxy.url }));
+    await trackEvents(page, { count: 20, padBytes: PAD_2_6_KB, isIncompressible: true });
+    await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+    const result = {
+      tracked: 20,
+      delivered: tally(collector).delivered,
+      refusedBodyBytes: proxy.refused.join(' '),
+      passedBodyBytes: proxy.passed.join(' '),
+      warnings: warnings.join(' | '),
+    };
+    await context.close();
+    recordFigures('proofs', '(a2) 8 KB proxy, staying', result);
+    expect(proxy.refused.length, JSON.stringify(result)).toBeGreaterThan(0);
+    expect(result).toMatchObject({ delivered: 20, warnings: '' });
+  });
+});
+
 describe('(b) @sentry/browser with tracing set up before the snippet, a collector whose CORS allows only Content-Type', () => {
   const SIX = 6;
   /** Tracks 6 events on a page of `target` (with Sentry or without) and counts what is stored within 5 s. */
