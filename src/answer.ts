@@ -12,6 +12,12 @@ import type { PostResult } from './drain';
 
 /** When the collector last answered 2xx (ms), for every page of the site. */
 export const ANSWERED_KEY = '_cio_ok';
+/**
+ * What tracklet knows of an endpoint, kept across page loads (`_cio_ep:` + its batch URL):
+ * `1` gzip agreed, `0` refused, nothing yet unknown; a space; the largest request body in bytes
+ * of JSON (0: no refusal by size seen). Example: `1 8001`.
+ */
+export const ENDPOINT_KEY = '_cio_ep:';
 /** How long a 2xx seen by an earlier page counts as evidence that the collector is up. */
 const TRUST_ANSWER_MS = 5 * 60_000;
 

@@ -34,17 +34,11 @@ import type { Transport } from './transport';
 import type { Log } from './log';
 import type { IO } from './io';
 import { utf8Bytes } from './outbox';
-import { classifyStatus, createAnswers, type DeliveryEmit } from './answer';
+import { classifyStatus, createAnswers, ENDPOINT_KEY, type DeliveryEmit } from './answer';
 import { createDrain, pickBatch, type PostResult } from './drain';
 
 /** Browsers share one 64 KiB budget for keepalive fetches and beacons across the whole page. */
 export const KEEPALIVE_QUOTA_BYTES = 65_536;
-/**
- * What tracklet knows of an endpoint, kept across page loads (`_cio_ep:` + its batch URL):
- * `1` gzip agreed, `0` refused, nothing yet unknown; a space; the largest request body in bytes
- * of JSON (0: no refusal by size seen). Example: `1 8001`.
- */
-export const ENDPOINT_KEY = '_cio_ep:';
 
 const IN_FETCH = 1;
 const IN_KEEPALIVE = 2;

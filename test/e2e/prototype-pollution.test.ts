@@ -93,8 +93,9 @@ const POLLUTIONS: [string, () => void][] = [
   ],
 ];
 
-/** localStorage names tracklet may write; the outbox keys are `_cio_ob:<tab id>`. */
+/** localStorage names tracklet may write; the outbox keys are `_cio_ob:<tab id>`, the endpoint's `_cio_ep:<batch URL>`. */
 const OWN_KEYS = ['_cioanonid', '_cioid', '_cio_ok', '_cio_optout'];
+const isOwnKey = (k: string) => OWN_KEYS.includes(k) || k.startsWith('_cio_ep:');
 
 beforeAll(async () => {
   collector = await startTestCollector();
@@ -204,7 +205,7 @@ describe.each(POLLUTIONS)('with %s', (_, pollute) => {
     const anonymousId = byName('pushed')[0].anonymousId;
     expect(inStorage.cookies.sort()).toEqual([`_cioanonid=${anonymousId}`, '_cioid=u-3']);
     const keys = Object.keys(inStorage.storage).filter((k) => !k.startsWith('_cio_ob:'));
-    expect(keys.every((k) => OWN_KEYS.includes(k))).toBe(true);
+    expect(keys.every(isOwnKey)).toBe(true);
     expect(inStorage.storage).toMatchObject({ _cioanonid: anonymousId, _cioid: 'u-3' });
     expect(errors).toEqual([]);
     expect(warnings).toEqual([]);
@@ -227,7 +228,7 @@ describe.each(POLLUTIONS)('with %s', (_, pollute) => {
     await collector.waitFor(() => messagesFor(siteId).some((m) => m.event == 'while_pending'));
     const granted = await stored(context, p);
     expect(granted.cookies.map((c) => c.split('=')[0]).sort()).toEqual(['_cioanonid']);
-    expect(Object.keys(granted.storage).every((k) => OWN_KEYS.includes(k) || k.startsWith('_cio_ob:'))).toBe(true);
+    expect(Object.keys(granted.storage).every((k) => isOwnKey(k) || k.startsWith('_cio_ob:'))).toBe(true);
     await p.evaluate(() => (window as any)._cio.consent(false));
     expect(await stored(context, p)).toEqual({ cookies: ['_cio_optout=1'], storage: { _cio_optout: '1' } });
     expect(errors).toEqual([]);
@@ -257,7 +258,7 @@ describe.each(POLLUTIONS)('with %s', (_, pollute) => {
     ]);
     const { cookies, storage } = await stored(context, p);
     expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual(['_cioanonid', '_cioid']);
-    expect(Object.keys(storage).every((k) => OWN_KEYS.includes(k) || k.startsWith('_cio_ob:'))).toBe(true);
+    expect(Object.keys(storage).every((k) => isOwnKey(k) || k.startsWith('_cio_ob:'))).toBe(true);
     expect(errors).toEqual([]);
     expect(warnings).toEqual([]);
     await context.close();
@@ -288,14 +289,6 @@ describe('lookups outside the modules this change touches (tracker.ts, outbox.ts
       },
     ],
     [
-      "tracker.ts on(): a listener for 'sent' is called although Object.prototype.sent exists",
-      () => ((Object.prototype as any).sent = function () {}),
-      "cio.on('sent', function () { window.heard = true; }); cio.track('x');",
-      async () => {
-        await pageOf.current!.waitForFunction(() => (window as any).heard === true, undefined, { timeout: 3000 });
-      },
-    ],
-    [
       "tracker.ts createTracker(): an option left out is its default, not Object.prototype.consent ('pending')",
       () => ((Object.prototype as any).consent = 'pending'),
       "cio.track('granted_by_default');",
@@ -312,9 +305,25 @@ describe('lookups outside the modules this change touches (tracker.ts, outbox.ts
       },
     ],
   ];
+  // Passes since issue 12's library work (its table row was in `cases`, failing, until then);
+  // where the difference lies was not traced: sends now go through a fetch of the library's own
+  // frame, and plain JSON until the collector agrees to gzip.
+  const fixed: typeof cases = [
+    [
+      "tracker.ts on(): a listener for 'sent' is called although Object.prototype.sent exists",
+      () => ((Object.prototype as any).sent = function () {}),
+      "cio.on('sent', function () { window.heard = true; }); cio.track('x');",
+      async () => {
+        await pageOf.current!.waitForFunction(() => (window as any).heard === true, undefined, { timeout: 3000 });
+      },
+    ],
+  ];
   const pageOf: { current?: Page } = {};
 
-  it.fails.each(cases)('%s', async (_, pollute, calls, expectation) => {
+  it.each(fixed)('%s', async (_, pollute, calls, expectation) => runHole(pollute, calls, expectation));
+  it.fails.each(cases)('%s', async (_, pollute, calls, expectation) => runHole(pollute, calls, expectation));
+
+  async function runHole(pollute: () => void, calls: string, expectation: (siteId: string) => Promise<void>) {
     const siteId = `polluted-hole-${++count}`;
     const { context, p } = await openPolluted(pollute);
     pageOf.current = p;
@@ -334,5 +343,5 @@ describe('lookups outside the modules this change touches (tracker.ts, outbox.ts
     } finally {
       await context.close();
     }
-  });
+  }
 });
