@@ -12,6 +12,12 @@ import type { PostResult } from './drain';
 
 /** When the collector last answered 2xx (ms), for every page of the site. */
 export const ANSWERED_KEY = '_cio_ok';
+/**
+ * What tracklet knows of an endpoint, kept across page loads (`_cio_ep:` + its batch URL):
+ * `1` gzip agreed, `0` refused, nothing yet unknown; a space; the largest request body in bytes
+ * of JSON (0: no refusal by size seen). Example: `1 8001`.
+ */
+export const ENDPOINT_KEY = '_cio_ep:';
 /** How long a 2xx seen by an earlier page counts as evidence that the collector is up. */
 const TRUST_ANSWER_MS = 5 * 60_000;
 
@@ -67,7 +73,7 @@ export function createAnswers(
   let isAnswering = io.now() - answeredAt < TRUST_ANSWER_MS;
   let failureCount = 0;
   return [
-    ({ status, rejected, retryAfterMs }, batch, verdict) => {
+    ({ status, rejected, retryAfterMs, said }, batch, verdict) => {
       log.debug('response', status);
       if (verdict == 'retry') {
         if (!status && io.navigator.onLine === false) return; // offline: `online` resumes, no retry spent
@@ -90,7 +96,13 @@ export function createAnswers(
         isAnswering = true;
         if (io.now() - answeredAt > 60_000) store.set(ANSWERED_KEY, '' + (answeredAt = io.now())); // once a minute
         if (rejected?.length) log.warn('flush', 'the collector rejected messages ' + rejected);
-      } else log.warn('flush', `HTTP ${status}: ${done.length} messages dropped`);
+        // Jitsu answers 200 {ok:false, errors} for events it could not take (jitsucom/bulker ingest/router_batch_handler.go).
+        if (/"ok":false/.test(said!)) log.warnOnce('flush', 'the collector said: ' + said);
+      } else
+        log.warn(
+          'flush',
+          `HTTP ${status}: ${done.length} messages dropped` + (said && '; the collector said: ' + said),
+        );
       emit(verdict as 'sent' | 'dropped', { count: done.length, status });
       return true;
     },

@@ -41,6 +41,7 @@ const RECONCILE_INTERVAL_MS = 1000;
     consent: attr('consent') as TrackerOptions['consent'], // anything but "pending" is granted (createCore)
     respectGPC: isOn('respect-gpc'),
     respectDNT: isOn('respect-dnt'),
+    gzip: isOn('gzip'),
   });
   if (attr('use-in-app') != null) warnNoInApp(core.log); // Customer.io's in-app messages: not here
   const own: any = core.api; // the tracker's own object: never handed to the page

@@ -6,7 +6,7 @@ import type { TrackerOptions } from './types';
 import type { Storage } from './storage';
 import { ANONYMOUS_ID_KEY, USER_ID_KEY, type Identity } from './identity';
 import { OUTBOX_PREFIX, type Outbox } from './outbox';
-import { ANSWERED_KEY } from './answer';
+import { ANSWERED_KEY, ENDPOINT_KEY } from './answer';
 
 /** The one key kept after consent(false), so later page loads track nothing. */
 export const OPT_OUT_KEY = '_cio_optout';
@@ -31,7 +31,7 @@ export const initialConsent = (options: TrackerOptions, isSignalled: boolean | u
  */
 export function forgetVisitor(store: Storage, outbox: Outbox, identity: Identity): void {
   outbox.remove(outbox.entries());
-  for (const key of store.keys(OUTBOX_PREFIX).concat(ANSWERED_KEY)) store.set(key, null);
+  for (const key of store.keys(OUTBOX_PREFIX).concat(store.keys(ENDPOINT_KEY), ANSWERED_KEY)) store.set(key, null);
   store.set(ANONYMOUS_ID_KEY, null, true);
   store.set(USER_ID_KEY, null, true);
   store.set(OPT_OUT_KEY, '1', true); // in a cookie too: it must hold where storage is refused

@@ -1,5 +1,5 @@
 // Every side effect the library has, in one injectable object. Each defaults to the browser's,
-// taken when the tracker is created, so a page that later replaces fetch, sendBeacon or
+// taken when the tracker is created (fetch: from a frame of its own), so a page that later replaces fetch, sendBeacon or
 // JSON.stringify with a broken version does not break delivery, and tests need no global patching.
 import { stringify } from './json';
 
@@ -69,6 +69,34 @@ function gzipWith(w: Window): IO['gzip'] {
   );
 }
 
+/**
+ * The browser's own fetch, from an about:blank frame of this page: another script may have wrapped
+ * the page's (Sentry's tracing adds `sentry-trace` and `baggage` headers, and their preflight is
+ * refused by a collector that allows only Content-Type: getsentry/sentry-javascript #5868, #6077),
+ * and `toString` cannot tell (Sentry dresses its wrapper as native code). The frame is made at the
+ * first request and stays in the document: a removed frame's fetch fails. Requests still carry
+ * this page's origin (an about:blank frame inherits it).
+ */
+function ownFetch(w: Window): IO['fetch'] {
+  let own = w.fetch?.bind(w); // until the frame's, or if it cannot be had: the page's, as it is now
+  let isFramed: unknown;
+  return (
+    own &&
+    ((input, init) => {
+      try {
+        if (!isFramed) {
+          // In <head>, which is never rendered: no inline style needed (a strict CSP refuses them).
+          const frame = (isFramed = w.document.head.appendChild(w.document.createElement('iframe')));
+          own = (frame.contentWindow as typeof w).fetch.bind(frame.contentWindow);
+        }
+      } catch {
+        // no frame, or no fetch in it (a sandbox, a frozen DOM): the page's fetch of before
+      }
+      return own!(input, init);
+    })
+  );
+}
+
 export function browserIO(w: Window, overrides: Partial<IO> = {}): IO {
   const n = w.navigator;
   return {
@@ -77,7 +105,7 @@ export function browserIO(w: Window, overrides: Partial<IO> = {}): IO {
     now: Date.now,
     random: Math.random,
     randomId,
-    fetch: w.fetch?.bind(w),
+    fetch: ownFetch(w),
     sendBeacon: n.sendBeacon?.bind(n),
     setTimeout: w.setTimeout.bind(w),
     clearTimeout: w.clearTimeout.bind(w) as IO['clearTimeout'],

@@ -34,7 +34,7 @@ import type { Transport } from './transport';
 import type { Log } from './log';
 import type { IO } from './io';
 import { utf8Bytes } from './outbox';
-import { classifyStatus, createAnswers, type DeliveryEmit } from './answer';
+import { classifyStatus, createAnswers, ENDPOINT_KEY, type DeliveryEmit } from './answer';
 import { createDrain, pickBatch, type PostResult } from './drain';
 
 /** Browsers share one 64 KiB budget for keepalive fetches and beacons across the whole page. */
@@ -44,6 +44,57 @@ const IN_FETCH = 1;
 const IN_KEEPALIVE = 2;
 const IN_BEACON = 3;
 const IN_LAST_TRY = 4;
+
+/**
+ * `toRequestBody` makes a request's JSON; `pickRequest` takes the oldest entries of `from` that
+ * share the first one's context (in order) and fit in `limit` bytes. The request carries that
+ * context too: Customer.io's Pipelines apply a batch's `context` to all its calls and keep none of
+ * theirs (docs.customer.io/integrations/api/cdp/tag/default/batch/), so no page is lost there;
+ * Segment and Jitsu merge each call's own over it.
+ */
+function requestBodies(
+  config: Config,
+  io: IO,
+): [toRequestBody: (batch: Entry[]) => string, pickRequest: (from: Entry[], limit: number) => Entry[]] {
+  const contextOf = (e?: Entry) => io.stringify(e?.m.context ?? {});
+  const toRequestBody = (batch: Entry[], context = contextOf(batch[0])) =>
+    `{"writeKey":${io.stringify(config.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","context":${context},"batch":[${batch.map((e) => e.s).join()}]}`;
+  return [
+    toRequestBody,
+    (from, limit) => {
+      const context = contextOf(from[0]);
+      const other = from.findIndex((e) => contextOf(e) != context);
+      return pickBatch(other < 0 ? from : from.slice(0, other), limit, (batch) => toRequestBody(batch, context));
+    },
+  ];
+}
+
+/**
+ * What is known of the endpoint at `url`, kept across page loads under ENDPOINT_KEY + `url`:
+ * whether gzip is agreed (`agreeGzip('1')`: a 2xx said `acceptEncoding: "gzip"`; `'0'`: a gzip
+ * body was refused; before either, the site's `gzip` option decides), and the largest request
+ * body in bytes of JSON (`limitRequests` after a refusal by size; else `maxBatchBytes`).
+ */
+function endpointMemory(
+  config: Config,
+  store: Storage,
+  url: string,
+): [
+  isGzipAgreed: () => boolean,
+  agreeGzip: (state: string) => void,
+  requestLimit: () => number,
+  limitRequests: (bytes: number) => true,
+] {
+  const key = ENDPOINT_KEY + url;
+  let [gzipState, limit] = (store.get(key) || '').split(' ');
+  const remember = () => store.set(key, gzipState + ' ' + (limit || 0));
+  return [
+    () => gzipState == '1' || (!!config.gzip && gzipState != '0'),
+    (state) => gzipState != state && ((gzipState = state), remember()),
+    () => Math.min(config.maxBatchBytes, +limit || 1e9),
+    (bytes) => ((limit = '' + bytes), remember(), true), // true: the drain goes on
+  ];
+}
 
 export interface Sender {
   /** A message was added: send now if a batch is due, else make sure a timer will. */
@@ -77,13 +128,12 @@ export function createSender(
   let keepaliveBytes = 0;
   let beaconBytes = 0;
   let isHidden = false;
-  let isGzipAccepted = true;
+  const [isGzipAgreed, agreeGzip, requestLimit, limitRequests] = endpointMemory(config, store, transport.url);
   /** Carried by the browser at a hide without trust: waiting again when the page is visible. */
   let untrusted: Entry[] = [];
 
   const isOnline = () => io.navigator.onLine !== false;
-  const toRequestBody = (batch: Entry[]) =>
-    `{"writeKey":${io.stringify(config.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","batch":[${batch.map((e) => e.s).join()}]}`;
+  const [toRequestBody, pickRequest] = requestBodies(config, io);
   const waitingEntries = () => outbox.entries().filter((e) => !e.f);
   /** Back to waiting: in no request, and no longer trusted to the browser. */
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
@@ -97,7 +147,7 @@ export function createSender(
     batch.forEach((e) => (e.f = IN_FETCH));
     // Gzip takes a 32 KB batch of ~560 B messages to ~40 B a message, on the wire and in the
     // quota. Not while hidden: a page hide hands over in the same task, with beacons.
-    let isGzip = !!io.gzip && isGzipAccepted && !isHidden;
+    let isGzip = !!io.gzip && isGzipAgreed() && !isHidden;
     if (isGzip) {
       let gzipped: ArrayBuffer | undefined;
       try {
@@ -118,15 +168,21 @@ export function createSender(
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again
     release(batch);
+    // Refused by size (RudderStack: 413 "request size exceeds max limit"; Jitsu: "message size N
+    // is too big"): the drain sends it again in halves, requests no bigger than its first half
+    // (+1: pickBatch counts a comma for every message, one more than the body has).
+    if ((answer.status == 413 || (answer.status == 400 && /too (big|large)|exceed/i.test(answer.said!))) && batch[1])
+      return limitRequests(utf8Bytes(toRequestBody(batch.slice(0, (batch.length + 1) >> 1))) + 1);
     const verdict = classifyStatus(answer.status, isGzip, !!answer.rejected);
+    if (verdict == 'sent' && /"acceptEncoding":"gzip"/.test(answer.said!)) agreeGzip('1');
     if (verdict != 'plain') return applyAnswer(answer, batch, verdict);
     log.debug('the collector refused gzip; sending plain JSON');
-    isGzipAccepted = false;
+    agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
 
   const canPost = () => canSend() && isOnline();
-  const postNext = (waiting: Entry[]) => postBatch(pickBatch(waiting, config.maxBatchBytes, toRequestBody));
+  const postNext = (waiting: Entry[]) => postBatch(pickRequest(waiting, requestLimit()));
   const [drain, schedule] = createDrain(config, io, log, waitingEntries, canPost, postNext, isAnswering());
 
   return {
@@ -139,21 +195,21 @@ export function createSender(
       // What the browser already carries (keepalive, beacons) survives the page; the rest goes now,
       // in chunks within what is left of the quota, a refused chunk halved until the browser takes it.
       let notCarried = outbox.entries().filter((e) => !e.f || e.f == IN_FETCH);
-      let limitBytes = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
+      let quotaBytes = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
       const isTrusted = isAnswering() && isOnline();
       while (notCarried.length) {
-        const chunk = pickBatch(notCarried, limitBytes, toRequestBody);
+        const chunk = pickRequest(notCarried, Math.min(quotaBytes, requestLimit()));
         const body = toRequestBody(chunk);
         const bytes = utf8Bytes(body);
         if (transport.beacon(body)) {
           beaconBytes += bytes;
-          limitBytes -= bytes;
+          quotaBytes -= bytes;
           log.debug('beacon', chunk.length);
           chunk.forEach((e) => (e.f = IN_BEACON));
           if (!isTrusted) untrusted.push(...chunk);
-          notCarried = notCarried.slice(chunk.length);
+          notCarried = notCarried.filter((e) => e.f != IN_BEACON);
         } else if (chunk.length > 1) {
-          limitBytes = bytes >> 1;
+          quotaBytes = bytes >> 1;
         } else {
           // Not even one message fits: the quota is spent. One fetch is the last try (keepalive if
           // the quota allows, else plain: it may die with the page); the rest stays stored.

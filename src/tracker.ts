@@ -9,7 +9,7 @@ import { createIdentity } from './identity';
 import { createOutbox, type Entry } from './outbox';
 import { createMessages } from './message';
 import { createSender, type Sender } from './sender';
-import { createTransport } from './transport';
+import { createTransport, resolveEndpoint } from './transport';
 import { createDeliveryEvents } from './delivery-events';
 import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from './consent';
 import { watchLifecycle, watchNavigation } from './lifecycle';
@@ -21,7 +21,9 @@ import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
 const DEFAULTS = {
   flushAt: 20,
   flushIntervalMs: 1000,
-  maxBatchBytes: 32_000,
+  // Four such requests fill the 64 KiB keepalive quota, and a proxy that refuses bodies over
+  // 16 KB (issue 12's proof) refuses none of a page left at once.
+  maxBatchBytes: 16_000,
   retryBaseMs: 1000,
   retryMaxMs: 60_000,
   maxQueueMessages: 1000,
@@ -93,7 +95,8 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   // The outbox and the sender need each other; the outbox calls back only once both exist.
   const isBacklogged = () => consent != 'granted' || sender.isFailing();
   const outbox = createOutbox(config, io, store, warnDropped, isBacklogged, () => sender.schedule());
-  const transport = createTransport((config.endpoint || win!.location.origin).replace(/\/+$/, '') + '/v1/batch', io);
+  const url = resolveEndpoint(config.endpoint, win!.location, config.siteId, (p) => log.warn('createTracker', p));
+  const transport = createTransport(url, io);
   const sender: Sender = createSender(config, io, outbox, transport, log, emit, () => consent == 'granted', store);
   const addMessage = (call: string, entry: Entry) => {
     if (entry.b <= MAX_MESSAGE_BYTES) return outbox.add(entry);
@@ -160,13 +163,8 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const onShow = () =>
     guard('flush', () => ((isHidden = false), consent == 'granted' && (outbox.adopt(), sender.onVisible())));
   // A restore from the back/forward cache is a view of the page (plausible/analytics#3144).
-  watchLifecycle(
-    win!,
-    onHide,
-    onShow,
-    () => guard('flush', sender.flush),
-    () => (onShow(), trackPage()),
-  );
+  const onRestore = () => (onShow(), trackPage());
+  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush), onRestore);
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify

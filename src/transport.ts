@@ -10,9 +10,17 @@ export interface Response {
   retryAfterMs?: number;
   /** messageIds the collector reported as invalid (partial responses). */
   rejected?: string[];
+  /**
+   * What the collector said, as it said it (its first 300 characters): for warnings, and where
+   * it says `"acceptEncoding":"gzip"` (tracklet's collector, every 2xx) or `"ok":false` (Jitsu's
+   * 200 for events it could not take).
+   */
+  said?: string;
 }
 
 export interface Transport {
+  /** Where batches go (resolveEndpoint). */
+  url: string;
   /** POST a JSON body, or its gzip (`isGzip`: sent to `?encoding=gzip`, see docs/protocol.md). */
   post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
   /**
@@ -31,6 +39,37 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return isNaN(ms) ? undefined : Math.max(ms, 0);
 }
 
+/**
+ * The batch URL of an `endpoint` option: a URL whose path ends in `/batch` is used as it is
+ * (RudderStack's `/beacon/v1/batch` gets `?writeKey=`, where its gateway reads the key:
+ * rudderlabs/rudder-server gateway/handle_http_beacon.go); any other URL or path (an origin, as
+ * always) gets `/v1/batch` added. Without one, the page's origin. `warn` is told what looks wrong.
+ * @example resolveEndpoint('https://dp.example/beacon/v1/batch', location, 'KEY', warn) // 'https://dp.example/beacon/v1/batch?writeKey=KEY'
+ */
+export function resolveEndpoint(
+  endpoint: string | undefined,
+  location: Location,
+  writeKey: string,
+  warn: (problem: string) => void,
+): string {
+  const value = endpoint || location.origin;
+  try {
+    const url = new URL(value, location.href);
+    // Anything but an http(s) URL or a path from the root (a host without its scheme is a path of
+    // this page to the browser) is a mistake, warned about.
+    if (/^(https?:)?\//.test(value)) {
+      const path = url.pathname.replace(/\/+$/, '');
+      if (!/\/batch$/.test(path)) url.pathname = path + '/v1/batch';
+      if (/^\/beacon\//.test(path)) url.searchParams.set('writeKey', writeKey);
+      return url.href;
+    }
+  } catch {
+    // not a URL: warned about, and sent where it always went
+  }
+  warn(`endpoint "${value}" is not an http(s) URL`);
+  return value + '/v1/batch';
+}
+
 export function createTransport(url: string, io: IO): Transport {
   const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
     const abort = new AbortController();
@@ -39,7 +78,7 @@ export function createTransport(url: string, io: IO): Transport {
       timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
 
       // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
-      const res = await io.fetch!(isGzip ? url + '?encoding=gzip' : url, {
+      const res = await io.fetch!(isGzip ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url, {
         method: 'POST',
         body,
         keepalive,
@@ -57,9 +96,14 @@ export function createTransport(url: string, io: IO): Transport {
         if (status == 207 || status > 399)
           rejected = JSON.parse(text).rejected.map((r: { messageId: string }) => r.messageId);
       } catch {
-        // no readable list: the whole batch is treated alike
+        // plain text (RudderStack's 4xx), HTML (a proxy's 413), no list: the whole batch alike
       }
-      return { status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()), rejected };
+      return {
+        status,
+        retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), io.now()),
+        rejected,
+        said: text.slice(0, 300),
+      };
     } catch {
       return { status: 0 }; // offline, DNS, CORS, a reset connection, our timeout, or no fetch at all
     } finally {
@@ -67,6 +111,7 @@ export function createTransport(url: string, io: IO): Transport {
     }
   };
   return {
+    url,
     post,
     beacon(body) {
       if (!io.sendBeacon) {

@@ -56,8 +56,19 @@ export type TrackerEventHandler<K extends TrackerEvent> = (detail: TrackerEventD
 export interface TrackerOptions {
   /** Your site id (sent as `writeKey`). */
   siteId: string;
-  /** Origin of the collector; messages go to `{endpoint}/v1/batch`. Defaults to the page's origin. */
+  /**
+   * Where batches go: an origin (`{endpoint}/v1/batch`, as always), a full URL ending in `/batch`
+   * (used as it is; RudderStack's `{dataplane}/beacon/v1/batch` gets `?writeKey=`), or a preset:
+   * `customerio`, `customerio-eu`, `segment`, `segment-eu`. Defaults to the page's origin.
+   * See docs/protocol.md, "Collectors".
+   */
   endpoint?: string;
+  /**
+   * Gzip bodies (sent to `?encoding=gzip`, which tracklet's collector reads) before the collector
+   * has agreed to them; a collector that refuses one gets plain JSON from then on. Default `false`:
+   * plain JSON until a 2xx says `acceptEncoding: "gzip"`.
+   */
+  gzip?: boolean;
   /** Send a page view on load and on SPA navigation. Default `true`. */
   autoTrackPage?: boolean;
   /** Count a change of the #hash as a navigation (hash-routed apps: `#/settings`). Default `false`. */
@@ -66,7 +77,7 @@ export interface TrackerOptions {
   flushAt?: number;
   /** Flush when the oldest queued message has waited this long. Default 1000 ms. */
   flushIntervalMs?: number;
-  /** Flush when the queued batch would pass this many bytes. Default 32,000. */
+  /** Flush when the queued batch would pass this many bytes; no request body is larger. Default 16,000. */
   maxBatchBytes?: number;
   /** First retry delay ceiling; doubles each attempt (full jitter). Default 1000 ms. */
   retryBaseMs?: number;

@@ -2,8 +2,7 @@
 // data-endpoint): (a) a proxy that refuses bodies over 16 KB with 413, (b) a page whose fetch
 // @sentry/browser wrapped for tracing, (c) 300 events of ~1 KB tracked in one task and the page
 // left at once, against a collector that agrees to gzip and one that reads plain JSON only.
-// Specs marked it.fails fail on today's library for the reason beside them; issue 12's library
-// work turns them green. Figures go to test-results/issue-12/proofs.json.
+// Specs that failed before issue 12's library work say why beside them. Figures go to test-results/issue-12/proofs.json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
@@ -76,8 +75,8 @@ describe('(a) a proxy that refuses bodies over 16 KB (413) in front of the colle
     ...extra,
   });
 
-  // fails today: a batch refused with 413 is dropped whole (one warning), never split; issue 12 library work turns it green
-  it.fails('staying on the page, all 20 arrive', async () => {
+  // failed before issue 12's library work: a batch refused with 413 was dropped whole (one warning), never split
+  it('staying on the page, all 20 arrive', async () => {
     const { collector, proxy } = await start();
     const context = await browser.newContext();
     const { page, warnings } = await openShop(context, shopUrl(site, { siteId: 'site-proofs', endpoint: proxy.url }));
@@ -92,8 +91,8 @@ describe('(a) a proxy that refuses bodies over 16 KB (413) in front of the colle
     expect(result.delivered, JSON.stringify(result)).toBe(20);
   });
 
-  // fails today: the page-hide handover sends bodies over 16 KB, refused by the proxy with nobody left to split them; issue 12 library work turns it green
-  it.fails('leaving the page at once for a page without the tracker, all 20 arrive', async () => {
+  // failed before issue 12's library work: the page-hide handover sent bodies over 16 KB, refused by the proxy
+  it('leaving the page at once for a page without the tracker, all 20 arrive', async () => {
     const { collector, proxy } = await start();
     const context = await browser.newContext();
     const { page } = await openShop(context, shopUrl(site, { siteId: 'site-proofs', endpoint: proxy.url }));
@@ -109,6 +108,28 @@ describe('(a) a proxy that refuses bodies over 16 KB (413) in front of the colle
     await context.close();
     recordFigures('proofs', '(a) 16 KB proxy, leaving at once', result);
     expect(result.delivered, JSON.stringify(result)).toBe(20);
+  });
+});
+
+describe('(a2) a proxy that refuses bodies over 8 KB (413), below the 16,000-byte requests: 20 events of ~2.6 KB', () => {
+  it('staying on the page, the refused requests are split in halves and all 20 arrive, with no warning', async () => {
+    const collector = keep(await startTestCollector());
+    const proxy = keep(await startLimitProxy(collector.url, 8192));
+    const context = await browser.newContext();
+    const { page, warnings } = await openShop(context, shopUrl(site, { siteId: 'site-proofs', endpoint: proxy.url }));
+    await trackEvents(page, { count: 20, padBytes: PAD_2_6_KB, isIncompressible: true });
+    await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
+    const result = {
+      tracked: 20,
+      delivered: tally(collector).delivered,
+      refusedBodyBytes: proxy.refused.join(' '),
+      passedBodyBytes: proxy.passed.join(' '),
+      warnings: warnings.join(' | '),
+    };
+    await context.close();
+    recordFigures('proofs', '(a2) 8 KB proxy, staying', result);
+    expect(proxy.refused.length, JSON.stringify(result)).toBeGreaterThan(0);
+    expect(result).toMatchObject({ delivered: 20, warnings: '' });
   });
 });
 
@@ -138,8 +159,9 @@ describe('(b) @sentry/browser with tracing set up before the snippet, a collecto
     };
   };
 
-  // fails today: cio.js keeps the fetch Sentry wrapped, whose sentry-trace and baggage headers need a preflight the collector refuses; issue 12 library work turns it green
-  it.fails('all 6 events are acknowledged within 5 s of the calls', async () => {
+  // failed before issue 12's library work: cio.js kept the fetch Sentry wrapped (its sentry-trace and baggage
+  // headers need a preflight the collector refuses); now it posts with the fetch of a frame of its own
+  it('all 6 events are acknowledged within 5 s of the calls', async () => {
     const target = keep(await startPlain());
     const result = await sixEvents(target, true);
     recordFigures('proofs', '(b) Sentry page', result);

@@ -117,12 +117,12 @@ describe('data-consent="pending"', () => {
       'after_load',
     ]);
     expect((await stored(context, p)).cookies).toEqual(['_cioanonid', '_cioid']);
-    // _cio_ok: when the collector last answered 2xx (no personal data; see the README's storage
-    // table). The page writes it once the answer reaches it, which may be after the collector
-    // recorded the request: wait for it in the page.
+    // _cio_ok: when the collector last answered 2xx; _cio_ep:<batch URL>: that it agreed to gzip
+    // (no personal data in either; see the README's storage table). The page writes them once the
+    // answer reaches it, which may be after the collector recorded the request: wait in the page.
     await expect
       .poll(async () => (await stored(context, p)).keys.filter((k) => !k.startsWith('_cio_ob:')))
-      .toEqual(['_cio_ok', '_cioanonid', '_cioid']);
+      .toEqual([`_cio_ep:${collector.url}/v1/batch`, '_cio_ok', '_cioanonid', '_cioid']);
     expect(errors).toEqual([]);
     await context.close();
   });

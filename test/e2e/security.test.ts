@@ -187,6 +187,12 @@ describe('no personal data in URLs', () => {
     );
     await loaded(p);
     await collector.waitFor(() => messagesFor('pii-1').some((m) => m.event === 'checkout'));
+    // The collector's 2xx agreed to gzip: the next fetch body is compressed.
+    await p.evaluate(() => {
+      (window as any)._cio.track('after_agreement', { email: 'person@example.com' });
+      return (window as any)._cio.flush();
+    });
+    await collector.waitFor(() => messagesFor('pii-1').some((m) => m.event === 'after_agreement'));
     await p.evaluate(() => {
       (window as any)._cio.track('leaving', { email: 'person@example.com' });
       location.href = '/blank.html';
@@ -196,7 +202,7 @@ describe('no personal data in URLs', () => {
     // All of this run's requests, including other tests' sites: no query but the body's encoding.
     expect(collector.requests.length).toBeGreaterThan(0);
     for (const r of collector.requests) expect(['/v1/batch', '/v1/batch?encoding=gzip']).toContain(r.path);
-    expect(requestsFor('pii-1').some((r) => r.isGzip)).toBe(true); // Chromium compresses fetch bodies
+    expect(requestsFor('pii-1').some((r) => r.isGzip)).toBe(true); // Chromium compresses fetch bodies, once agreed
     expect(requestsFor('pii-1').some((r) => JSON.stringify(r.body).includes('person@example.com'))).toBe(true);
     expect(requestsFor('pii-1').every((r) => r.contentType.startsWith('text/plain'))).toBe(true);
   });
@@ -205,8 +211,13 @@ describe('no personal data in URLs', () => {
 describe('Content-Security-Policy', () => {
   const csp = (connectSrc: string) =>
     `default-src 'none'; script-src 'nonce-${NONCE}' ${cdn.url}; connect-src ${connectSrc}; style-src 'none'; report-uri /csp-report`;
+  // cio.js posts from an about:blank frame of its own (the browser's own fetch; the frame inherits
+  // the page's policy), whose violations its document reports: the frame's are listened to as well.
   const listener = `<script nonce="${NONCE}">window.__violations = [];
-    document.addEventListener('securitypolicyviolation', function (e) { __violations.push(e.violatedDirective + ' ' + e.blockedURI); });</script>`;
+    function listen(d) { d.addEventListener('securitypolicyviolation', function (e) { __violations.push(e.violatedDirective + ' ' + e.blockedURI); }); }
+    listen(document);
+    new MutationObserver(function (changes) { changes.forEach(function (c) { c.addedNodes.forEach(function (n) { if (n.tagName == 'IFRAME') listen(n.contentDocument); }); }); })
+      .observe(document.documentElement, { childList: true, subtree: true });</script>`;
   const cspPage = (siteId: string, connectSrc: string, file?: string) =>
     `<!doctype html><title>CSP</title>${listener}${snippet(siteId, {
       file,

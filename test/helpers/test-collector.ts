@@ -111,7 +111,8 @@ export async function startTestCollector(): Promise<TestCollector> {
       }
       const answer = () => {
         record(200);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        // As tracklet's collector does (examples/collector/routes/segment.mjs): every 2xx agrees to gzip.
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"acceptEncoding":"gzip"}');
       };
       if (b.kind === 'slow') setTimeout(answer, b.delayMs);
       else answer();

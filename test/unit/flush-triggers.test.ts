@@ -67,7 +67,7 @@ describe('flush triggers', () => {
   });
 
   it('sends batches of at most 32,000 bytes (maxBatchBytes), oldest first', async () => {
-    const cio = await s.open();
+    const cio = await s.open({ maxBatchBytes: 32_000 });
     const blob = 'x'.repeat(5000);
     for (let i = 0; i < 7; i++) cio.track('big' + i, { blob });
     await vi.advanceTimersByTimeAsync(1000);
@@ -76,8 +76,18 @@ describe('flush triggers', () => {
     expect(s.sent().map((m: any) => m.event)).toEqual(['big0', 'big1', 'big2', 'big3', 'big4', 'big5', 'big6']);
   });
 
-  it('sends as soon as the queue reaches ~32 KB, without waiting for the timer', async () => {
+  it('sends requests of at most 16,000 bytes by default (four fill the 64 KiB keepalive quota)', async () => {
     const cio = await s.open();
+    const blob = 'x'.repeat(5000);
+    for (let i = 0; i < 7; i++) cio.track('big' + i, { blob });
+    await vi.advanceTimersByTimeAsync(1000);
+    for (const r of s.requests) expect(bytes(r.body)).toBeLessThanOrEqual(16_000);
+    expect(s.requests.map((r) => r.json.batch.length)).toEqual([2, 2, 2, 1]);
+    expect(s.sent().map((m: any) => m.event)).toEqual(['big0', 'big1', 'big2', 'big3', 'big4', 'big5', 'big6']);
+  });
+
+  it('sends as soon as the queue reaches ~32 KB, without waiting for the timer', async () => {
+    const cio = await s.open({ maxBatchBytes: 32_000 });
     const blob = 'x'.repeat(4000);
     for (let i = 0; i < 7; i++) cio.track('big' + i, { blob });
     await settle();

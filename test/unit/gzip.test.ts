@@ -1,12 +1,17 @@
-// Where the browser has CompressionStream, fetch bodies go gzipped to `/v1/batch?encoding=gzip`
-// (a query, not Content-Encoding, so the request stays CORS-simple). Beacons stay plain JSON:
-// a page hide cannot wait for a stream. A collector that cannot read gzip gets plain JSON.
+// Plain JSON until the collector agrees to gzip (its 2xx JSON says `acceptEncoding: "gzip"`, as
+// tracklet's collector's does) or the site's `gzip` option asks for it; the agreement is kept per
+// endpoint under `_cio_ep:<batch URL>`. Then, where the browser has CompressionStream, fetch
+// bodies go gzipped to `/v1/batch?encoding=gzip` (a query, not Content-Encoding, so the request
+// stays CORS-simple). Beacons stay plain JSON: a page hide cannot wait for a stream. A collector
+// that refuses a gzip body gets plain JSON from then on, on this page and the next.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BATCH_URL, deferred, gunzip, setup, settle, type Setup } from './harness';
 import type { Tracker } from '../../src/index';
 
 let s: Setup;
-beforeEach(() => (s = setup()));
+const MEMORY_KEY = '_cio_ep:' + BATCH_URL;
+/** An earlier page of the site saw this collector agree to gzip. */
+const agreed = () => s.win.localStorage.setItem(MEMORY_KEY, '1 0');
 afterEach(() => vi.useRealTimers());
 
 /** Node's CompressionStream, as the browser default does it. */
@@ -31,7 +36,77 @@ async function whileCompressing(events: string[], meanwhile: (cio: Tracker) => v
   return cio;
 }
 
+describe('gzip by agreement', () => {
+  beforeEach(() => (s = setup()));
+
+  it('sends plain JSON until a 2xx says acceptEncoding gzip, then gzip, and remembers it for the next page', async () => {
+    const cio = await s.open({}, { gzip });
+    s.answers.push({ status: 200, body: { ok: true } }, { status: 200, body: { ok: true, acceptEncoding: 'gzip' } });
+    cio.track('a');
+    await cio.flush();
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBeNull();
+    cio.track('b');
+    await cio.flush();
+    cio.track('c');
+    await cio.flush();
+    expect(s.requests.map((r) => [r.url, typeof r.init.body])).toEqual([
+      [BATCH_URL, 'string'],
+      [BATCH_URL, 'string'],
+      [BATCH_URL + '?encoding=gzip', 'object'],
+    ]);
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('1 0');
+  });
+
+  it('never gzips for a collector that never agreed, whatever it answers', async () => {
+    const cio = await s.open({}, { gzip });
+    s.answers.push({ status: 200, body: {} }, { status: 200, body: 'OK' }, 200);
+    for (const name of ['a', 'b', 'c']) {
+      cio.track(name);
+      await cio.flush();
+    }
+    expect(s.requests.map((r) => [r.url, typeof r.init.body])).toEqual([
+      [BATCH_URL, 'string'],
+      [BATCH_URL, 'string'],
+      [BATCH_URL, 'string'],
+    ]);
+  });
+
+  it('gzips from the first request with the gzip option, until the collector refuses it, also on later pages', async () => {
+    const cio = await s.open({ gzip: true }, { gzip });
+    s.answers.push(415);
+    cio.track('a');
+    await cio.flush();
+    expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL]);
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('0 0');
+    const next = await s.open({ gzip: true }, { gzip });
+    next.track('b');
+    await next.flush();
+    expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL, BATCH_URL]);
+  });
+
+  it('drops a remembered agreement the moment a gzip body is refused', async () => {
+    agreed();
+    const cio = await s.open({}, { gzip });
+    s.answers.push({ status: 400, body: { error: 'invalid_json' } });
+    cio.track('a');
+    await cio.flush();
+    expect(s.requests.map((r) => r.url)).toEqual([BATCH_URL + '?encoding=gzip', BATCH_URL]);
+    expect(s.win.localStorage.getItem(MEMORY_KEY)).toBe('0 0');
+  });
+
+  it('adds encoding=gzip after a query the endpoint already has', async () => {
+    const url = 'https://dp.example/beacon/v1/batch?writeKey=site-1';
+    s.win.localStorage.setItem('_cio_ep:' + url, '1 0');
+    const cio = await s.open({ endpoint: 'https://dp.example/beacon/v1/batch' }, { gzip });
+    cio.track('a');
+    await cio.flush();
+    expect(s.requests.map((r) => r.url)).toEqual([url + '&encoding=gzip']);
+  });
+});
+
 describe('gzip bodies', () => {
+  beforeEach(() => ((s = setup()), agreed()));
+
   it('sends gzip to ?encoding=gzip as text/plain, with the same JSON inside', async () => {
     const cio = await s.open({}, { gzip });
     cio.track('a', { n: 1 });
@@ -77,7 +152,9 @@ describe('gzip bodies', () => {
       [BATCH_URL + '?encoding=gzip', ['good', 'bad']],
       [BATCH_URL + '?encoding=gzip', ['good']],
     ]);
-    expect(s.warnings()).toEqual(['tracklet: flush(): HTTP 400: 1 messages dropped']);
+    expect(s.warnings()).toEqual([
+      `tracklet: flush(): HTTP 400: 1 messages dropped; the collector said: {"rejected":[{"messageId":"${s.requests[1].json.batch[0].messageId.replace(/.$/, '2')}"}]}`,
+    ]);
   });
 
   it('sends plain JSON to /v1/batch when compressing fails', async () => {
@@ -97,6 +174,8 @@ describe('gzip bodies', () => {
 });
 
 describe('gzip and what happens while a body is compressed', () => {
+  beforeEach(() => ((s = setup()), agreed()));
+
   it('sends nothing when consent is refused while the body is compressed', async () => {
     await whileCompressing(['a'], (cio) => cio.consent(false));
     expect(s.requests).toHaveLength(0);

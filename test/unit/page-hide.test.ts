@@ -52,7 +52,7 @@ describe.each(Object.entries(hideBy))('on %s', (_, hide) => {
     expect(s.beacons[0].url).toBe(BATCH_URL);
     expect(s.beacons[0].blob.type).toBe('text/plain;charset=utf-8'); // Blob lowercases its type
     const body = JSON.parse((await s.beaconBodies())[0]);
-    expect(Object.keys(body)).toEqual(['writeKey', 'sentAt', 'batch']);
+    expect(Object.keys(body)).toEqual(['writeKey', 'sentAt', 'context', 'batch']);
     expect(body.batch.map((m: any) => m.event)).toEqual(['a', 'b']);
     expect(s.outboxes()).toEqual({});
     expect(s.requests).toHaveLength(0);

@@ -165,7 +165,7 @@ describe('backoff', () => {
   });
 });
 
-describe.each([400, 401, 403, 404, 413, 422])('a permanent %i', (status) => {
+describe.each([400, 401, 403, 404, 422])('a permanent %i', (status) => {
   it('drops the batch, warns once and emits dropped', async () => {
     const cio = await s.open();
     const dropped = vi.fn();
@@ -200,7 +200,9 @@ describe('partial answers', () => {
       [a, bad, c],
       [a, c],
     ]);
-    expect(s.warnings()).toEqual(['tracklet: flush(): HTTP 400: 1 messages dropped']);
+    expect(s.warnings()).toEqual([
+      `tracklet: flush(): HTTP 400: 1 messages dropped; the collector said: {"error":"invalid_message","rejected":[{"index":1,"messageId":"${bad}","error":"x"}]}`,
+    ]);
     await settle();
     expect(s.outboxes()).toEqual({});
   });
@@ -270,7 +272,36 @@ describe('a 400 whose rejected list names none of the batch', () => {
     await settle();
     expect(s.requests).toHaveLength(1);
     expect(s.outboxes()).toEqual({});
-    expect(s.warnings()).toEqual(['tracklet: flush(): HTTP 400: 1 messages dropped']);
+    expect(s.warnings()).toEqual([
+      `tracklet: flush(): HTTP 400: 1 messages dropped; the collector said: ${JSON.stringify({ error: 'invalid_message', rejected })}`,
+    ]);
+  });
+});
+
+describe("the collector's own words in warnings", () => {
+  it('carries the error a refusal names (tracklet: unknown_write_key) into the warning', async () => {
+    const cio = await s.open();
+    s.answers.push({ status: 401, body: { error: 'unknown_write_key', detail: 'no site site-1' } });
+    cio.track('a');
+    await cio.flush();
+    expect(s.warnings()).toEqual([
+      'tracklet: flush(): HTTP 401: 1 messages dropped; the collector said: {"error":"unknown_write_key","detail":"no site site-1"}',
+    ]);
+  });
+
+  it('warns once when a 200 says ok:false (Jitsu), and removes the batch', async () => {
+    const cio = await s.open();
+    const notOk = { status: 200, body: { ok: false, errors: ['event name is required'] } };
+    s.answers.push(notOk, notOk);
+    cio.track('a');
+    await cio.flush();
+    cio.track('b');
+    await cio.flush();
+    await settle();
+    expect(s.warnings()).toEqual([
+      'tracklet: flush(): the collector said: {"ok":false,"errors":["event name is required"]}',
+    ]);
+    expect(s.outboxes()).toEqual({});
   });
 });
 

@@ -46,12 +46,22 @@ describe('createTransport', () => {
       headers: { 'Retry-After': '3' },
       body: { rejected: [{ messageId: 'm1' }, { messageId: 'm2' }] },
     });
-    expect(await transport().post('{}', false)).toEqual({ status: 400, retryAfterMs: 3000, rejected: ['m1', 'm2'] });
+    expect(await transport().post('{}', false)).toEqual({
+      status: 400,
+      retryAfterMs: 3000,
+      rejected: ['m1', 'm2'],
+      said: '{"rejected":[{"messageId":"m1"},{"messageId":"m2"}]}',
+    });
   });
 
   it('treats an unreadable error body as no list', async () => {
     s.answers.push({ status: 400 });
-    expect(await transport().post('{}', false)).toEqual({ status: 400, retryAfterMs: undefined, rejected: undefined });
+    expect(await transport().post('{}', false)).toEqual({
+      status: 400,
+      retryAfterMs: undefined,
+      rejected: undefined,
+      said: '',
+    });
   });
 
   it('answers status 0 for a network error or when there is no fetch at all', async () => {

@@ -24,7 +24,7 @@ const context = (s: Setup) => ({
 const messageId = (n: number) => uuid(3).replace(/-/g, '').slice(0, 20) + n.toString(36);
 
 describe('the wire format', () => {
-  it('posts {writeKey, sentAt, batch} as text/plain to {endpoint}/v1/batch, with no query string and no credentials', async () => {
+  it('posts {writeKey, sentAt, context, batch} as plain JSON in text/plain to {endpoint}/v1/batch, with no query string and no credentials', async () => {
     const cio = await s.open();
     cio.track('added_to_cart', { sku: 'A-1', price: 19.5 });
     vi.advanceTimersByTime(250);
@@ -36,10 +36,12 @@ describe('the wire format', () => {
     expect(r.init.method).toBe('POST');
     expect(r.init.headers).toEqual({ 'Content-Type': 'text/plain;charset=UTF-8' });
     expect(r.init.credentials).toBe('omit');
-    expect(Object.keys(r.json)).toEqual(['writeKey', 'sentAt', 'batch']);
+    expect(typeof r.init.body).toBe('string');
+    expect(Object.keys(r.json)).toEqual(['writeKey', 'sentAt', 'context', 'batch']);
     expect(r.json).toStrictEqual({
       writeKey: 'site-1',
       sentAt: '2026-11-29T10:00:00.250Z',
+      context: context(s),
       batch: [
         {
           type: 'track',
@@ -52,6 +54,28 @@ describe('the wire format', () => {
         },
       ],
     });
+  });
+
+  it("puts one page's calls in a request, its context as the request's (Customer.io applies that to all calls)", async () => {
+    const cio = await s.open();
+    cio.track('on_a');
+    await vi.advanceTimersByTimeAsync(0);
+    s.win.history.pushState({}, '', '/b');
+    cio.track('on_b');
+    await vi.advanceTimersByTimeAsync(0);
+    s.win.history.pushState({}, '', '/p/a-1?ref=mail');
+    cio.track('on_a_again');
+    await cio.flush();
+    expect(
+      s.requests.map((r) => [
+        r.json.context.page.path,
+        r.json.batch.map((m: any) => [m.event, m.context.page.path, m.context.page.url == r.json.context.page.url]),
+      ]),
+    ).toEqual([
+      ['/p/a-1', [['on_a', '/p/a-1', true]]],
+      ['/b', [['on_b', '/b', true]]],
+      ['/p/a-1', [['on_a_again', '/p/a-1', true]]],
+    ]);
   });
 
   it('sends identify with traits, then every later message carries the userId', async () => {
