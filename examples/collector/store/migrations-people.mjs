@@ -1,5 +1,5 @@
 // Schema version 2: people as rows of their own, with their attributes, the event names seen,
-// and saved segments, so that segments are answered from indexes and small tables instead of a
+// and saved segments, so that segments are answered from an index and small tables instead of a
 // pass over every message (docs/collector.md, "Segments at a million events").
 //
 // Each message keeps the person it belongs to (`person_id`: its userId, else the userId its
@@ -30,10 +30,17 @@ DROP VIEW attributed;
 CREATE VIEW attributed AS
   SELECT m.*, COALESCE(m.user_id, i.user_id) AS person_user_id
   FROM messages m LEFT JOIN identities i ON i.site_id = m.site_id AND i.anonymous_id = m.anonymous_id;
--- Segments on events: one range of this index per event name (or per page view) and time window,
--- with the person in the index, so counting per person reads no message.
-CREATE INDEX messages_by_event_time ON messages (site_id, type, name, timestamp_ms, person_id)
+-- What a segment matches a message by: a track's event name, a page view's URL (the library's
+-- properties.url; the Track API names a page view by its URL). Computed when read or indexed.
+ALTER TABLE messages ADD COLUMN event_key TEXT GENERATED ALWAYS AS
+  (CASE type WHEN 'page' THEN COALESCE(json_extract(raw, '$.properties.url'), name) ELSE name END) VIRTUAL;
+-- Segments on events and page views: one person's messages of one name (or URL) in one time
+-- window are one range of this index, reached by a seek per person. Ordered by person, so the
+-- batch a browser sends (one person) dirties a page or two of it, not one page per message; it
+-- serves a person's timeline too, which is why messages_by_user_id goes.
+CREATE INDEX messages_by_person ON messages (site_id, person_id, type, event_key, timestamp_ms)
   WHERE person_id IS NOT NULL;
+DROP INDEX messages_by_user_id;
 
 CREATE TABLE people (
   site_id TEXT NOT NULL,
@@ -58,7 +65,6 @@ CREATE TABLE person_attributes (
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY (site_id, person_id, name)
 ) WITHOUT ROWID;
-CREATE INDEX person_attributes_by_value ON person_attributes (site_id, name, value);
 
 -- How many messages of each type and name each site has had: the live view's list, and the
 -- near misses a segment naming an unseen event is pointed at. name '' stands for none.

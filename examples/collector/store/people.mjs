@@ -42,9 +42,8 @@ export const toPerson = (row) => ({
   lastAt: new Date(row.last_ms).toISOString(),
 });
 
-/** Messages of one person: by the stored person, reached through the userId and anonymousId indexes. */
-const OF_PERSON = `m.site_id = @siteId AND m.person_id = @personId AND (m.user_id = @personId OR m.anonymous_id = @personId
-  OR m.anonymous_id IN (SELECT anonymous_id FROM identities WHERE site_id = @siteId AND user_id = @personId))`;
+/** Messages of one person: one range of messages_by_person. */
+const OF_PERSON = `m.site_id = @siteId AND m.person_id = @personId`;
 
 /** @param {Database} db */
 export function createPeople(db) {

@@ -1,9 +1,10 @@
-// A segment, compiled to one SQL condition on a row `p` of `people`. Every condition is a set of
-// people found by an index (messages_by_event_time for events and page views, the attributes'
-// primary key or person_attributes_by_value for attributes) and tested with IN / NOT IN, so no
-// query filters every message, and nothing is filtered in JavaScript. Values are bound, never
-// written into the SQL. The segment was checked by the read API's schema and made ready by
-// ../segments.mjs (times in ms).
+// A segment, compiled to one SQL condition on a row `p` of `people`. Each condition is a
+// subquery on that one person, answered by a seek: messages_by_person (site, person, type, event
+// name or page URL, time) for events and page views, the primary key of person_attributes for
+// attributes. So a segment costs a few seeks per person the site has, whatever the number of
+// messages; no query filters every message, and nothing is filtered in JavaScript. Values are
+// bound, never written into the SQL. The segment was checked by the read API's schema and made
+// ready by ../segments.mjs (times in ms).
 
 /**
  * @typedef {'equals' | 'not_equals' | 'contains' | 'greater' | 'less' | 'exists' | 'not_exists' | 'before' | 'after'} Operator
@@ -20,16 +21,12 @@
 const asNumber = (/** @type {string} */ v, /** @type {string} */ t) =>
   `(CASE WHEN ${t} IN ('integer', 'real') THEN ${v} WHEN ${t} = 'text' AND json_valid(${v}) AND json_type(${v}) IN ('integer', 'real') THEN ${v} + 0 END)`;
 
-/** A page view's URL: the library's `properties.url`, else its name (the Track API names a page view by its URL). */
-const PAGE_URL = `COALESCE(json_extract(m.raw, '$.properties.url'), m.name)`;
-
 /**
  * @param {ReadySegment} segment
- * @param {string} siteId
  * @returns {{ where: string, params: Record<string, unknown> }} `where` tests a `people` row `p`;
  *   its parameters are named `@p0`, `@p1`, …; AND it with `p.site_id = @siteId`
  */
-export function compileSegment(segment, siteId) {
+export function compileSegment(segment) {
   /** @type {Record<string, unknown>} */
   const params = {};
   let count = 0;
@@ -77,16 +74,17 @@ export function compileSegment(segment, siteId) {
   }
 
   /**
-   * People with at least `min` messages matching `filter` (from the index on type, name, time).
+   * Whether the person has at least `min` messages matching `filter` (or fewer, when not
+   * performed); counting stops at `min`.
    * @param {{ performed: boolean, min: number, fromMs: number | null }} condition
    * @param {string} filter what else the messages must satisfy
    */
   function countedMessages({ performed, min, fromMs }, filter) {
     const since = fromMs == null ? '' : ` AND m.timestamp_ms >= ${bind(fromMs)}`;
-    const atLeast = min > 1 ? ` GROUP BY m.person_id HAVING COUNT(*) >= ${bind(min)}` : '';
-    const found = `SELECT m.person_id FROM messages m
-      WHERE m.site_id = ${bind(siteId)} AND ${filter} AND m.person_id IS NOT NULL${since}${atLeast}`;
-    return `p.id ${performed ? 'IN' : 'NOT IN'} (${found})`;
+    const found = `SELECT 1 FROM messages m
+      WHERE m.site_id = p.site_id AND m.person_id = p.id AND ${filter}${since}`;
+    const has = min == 1 ? `EXISTS (${found})` : `(SELECT COUNT(*) FROM (${found} LIMIT ${bind(min)})) >= ${bind(min)}`;
+    return performed ? has : `NOT ${has}`;
   }
 
   /**
@@ -106,19 +104,23 @@ export function compileSegment(segment, siteId) {
           const v = `json_extract(m.raw, ${path})`;
           return ` AND ${valueTest(test, v, `json_type(m.raw, ${path})`)}`;
         });
-        return countedMessages(condition, `m.type = 'track' AND m.name = ${bind(condition.event)}${data.join('')}`);
+        return countedMessages(
+          condition,
+          `m.type = 'track' AND m.event_key = ${bind(condition.event)}${data.join('')}`,
+        );
       }
       case 'page': {
         const { operator, value } = condition.url;
-        const test = operator == 'equals' ? `${PAGE_URL} = ${bind(value)}` : `instr(${PAGE_URL}, ${bind(value)}) > 0`;
+        // event_key is a page view's URL (store/migrations-people.mjs).
+        const test = operator == 'equals' ? `m.event_key = ${bind(value)}` : `instr(m.event_key, ${bind(value)}) > 0`;
         return countedMessages(condition, `m.type = 'page' AND ${test}`);
       }
       case 'attribute': {
         const isAbsence = condition.operator == 'not_exists';
         const test = isAbsence ? `a.type != 'null'` : valueTest(condition, 'a.value', 'a.type', 'a.time_ms');
-        const found = `SELECT a.person_id FROM person_attributes a
-          WHERE a.site_id = ${bind(siteId)} AND a.name = ${bind(condition.name)} AND ${test}`;
-        return `p.id ${isAbsence ? 'NOT IN' : 'IN'} (${found})`;
+        const found = `SELECT 1 FROM person_attributes a
+          WHERE a.site_id = p.site_id AND a.person_id = p.id AND a.name = ${bind(condition.name)} AND ${test}`;
+        return `${isAbsence ? 'NOT ' : ''}EXISTS (${found})`;
       }
       case 'group':
         return compileGroup(condition);

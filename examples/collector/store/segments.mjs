@@ -33,17 +33,16 @@ export function createSegments(db) {
     return statement;
   };
 
-  // Count each person's matching events in the window from the index, then keep those at or
-  // over `min` (have) or under it (have not) among everyone the site knows.
+  // Count each person's matching events in the window (one range of messages_by_person), then
+  // keep those at or over `min` (have) or under it (have not) among everyone the site knows.
+  const matching = `FROM messages m WHERE m.site_id = p.site_id AND m.person_id = p.id
+    AND m.type = 'track' AND m.event_key = @event AND m.timestamp_ms >= @fromMs`;
   const selectOneEvent = db.prepare(`
-    WITH matches AS (
-      SELECT person_id, COUNT(*) AS count, MAX(timestamp_ms) AS match_ms FROM messages
-      WHERE site_id = @siteId AND type = 'track' AND name = @event AND person_id IS NOT NULL AND timestamp_ms >= @fromMs
-      GROUP BY person_id)
-    SELECT ${PERSON_COLUMNS}, COALESCE(mt.count, 0) AS count, mt.match_ms
-    FROM people p LEFT JOIN matches mt ON mt.person_id = p.id
-    WHERE p.site_id = @siteId AND (COALESCE(mt.count, 0) >= @min) = @isHave AND (@withAnonymous OR p.user_id IS NOT NULL)
-    ORDER BY mt.match_ms DESC, p.id`);
+    SELECT * FROM (
+      SELECT ${PERSON_COLUMNS}, (SELECT COUNT(*) ${matching}) AS count, (SELECT MAX(m.timestamp_ms) ${matching}) AS match_ms
+      FROM people p WHERE p.site_id = @siteId AND (@withAnonymous OR p.user_id IS NOT NULL))
+    WHERE (count >= @min) = @isHave
+    ORDER BY match_ms DESC, id`);
   const selectEventNames = db.prepare(`
     SELECT name, count, last_ms FROM event_names WHERE site_id = ? AND type = ? ORDER BY count DESC, name`);
   const selectEventCount = db
@@ -59,7 +58,7 @@ export function createSegments(db) {
      * @returns {{ total: number, people: import('./people.mjs').Person[] }}
      */
     members(siteId, segment, { limit, offset }) {
-      const { where, params } = compileSegment(segment, siteId);
+      const { where, params } = compileSegment(segment);
       const sql = `
         WITH members AS MATERIALIZED (SELECT p.* FROM people p WHERE p.site_id = @siteId AND ${where})
         SELECT total.count AS total, page.* FROM (SELECT COUNT(*) AS count FROM members) total
@@ -74,7 +73,7 @@ export function createSegments(db) {
      * @param {import('./segment-sql.mjs').ReadySegment} segment
      */
     count(siteId, segment) {
-      const { where, params } = compileSegment(segment, siteId);
+      const { where, params } = compileSegment(segment);
       const sql = `SELECT COUNT(*) FROM people p WHERE p.site_id = @siteId AND ${where}`;
       return /** @type {number} */ (
         prepare(sql)
