@@ -18,10 +18,10 @@ import * as schema from './read-api-segments.schema.mjs';
 /** @typedef {import('../segments.mjs').Definition} Definition */
 
 /**
- * @param {import('fastify').FastifyInstance} app
+ * What a segment's answer needs: its members and its warnings.
  * @param {ReadApiDeps} deps
  */
-export default async function segmentRoutes(app, { store, now }) {
+function createAnswers({ store, now }) {
   /**
    * @param {string} siteId
    * @param {Definition} definition
@@ -40,12 +40,61 @@ export default async function segmentRoutes(app, { store, now }) {
   /**
    * @param {string} siteId
    * @param {Definition} definition
-   * @param {{ limit: number, offset: number }} page
+   * @param {{ limit: number, offset: number }} [page]
    */
-  function answer(siteId, definition, { limit, offset }) {
+  function answer(siteId, definition, { limit, offset } = { limit: 100, offset: 0 }) {
     const { total, people } = store.segments.members(siteId, readySegment(definition, now()), { limit, offset });
     return { total, limit, offset, people, warnings: warningsOf(siteId, definition) };
   }
+
+  return { warningsOf, answer };
+}
+
+/**
+ * @param {import('fastify').FastifyInstance} app
+ * @param {ReadApiDeps} deps
+ */
+export default async function segmentRoutes(app, deps) {
+  const { store, now } = deps;
+  const { warningsOf, answer } = createAnswers(deps);
+
+  app.get('/api/segments', { schema: { querystring: schema.eventQuery } }, async (request) => {
+    const { event, within, negate, min, anonymous } = /** @type {any} */ (request.query);
+    const fromMs = within ? now() - parseWindow(within) : -Number.MAX_SAFE_INTEGER;
+    const withAnonymous = anonymous == 'include';
+    const people = store.segments.withEvent(request.siteId, { event, fromMs, negate, min, withAnonymous });
+    const warnings = warningsOf(request.siteId, { conditions: [{ kind: 'event', event }] });
+    return { event, within: within ?? null, negate, min, anonymous, people, warnings };
+  });
+
+  app.post('/api/segments/query', { schema: { body: schema.queryBody } }, async (request) => {
+    const { segment, limit, offset } = /** @type {any} */ (request.body);
+    return { segment, ...answer(request.siteId, segment, { limit, offset }) };
+  });
+
+  app.get('/api/event-names', { schema: { querystring: schema.pageQuery } }, async (request) => ({
+    events: store.segments.names(request.siteId, 'track'),
+  }));
+
+  app.get('/api/attribute-names', { schema: { querystring: schema.pageQuery } }, async (request) => ({
+    attributes: store.attributes.names(request.siteId),
+  }));
+
+  await app.register(savedSegmentRoutes, deps);
+  refuseOtherMethods(app, '/api/segments', ['GET'], 'the read API answers GET only');
+  refuseOtherMethods(app, '/api/segments/query', ['POST'], 'use POST with { segment } for /api/segments/query');
+  for (const url of ['/api/event-names', '/api/attribute-names'])
+    refuseOtherMethods(app, url, ['GET'], 'the read API answers GET only');
+}
+
+/**
+ * Saved segments: named definitions, counted each time they are read.
+ * @param {import('fastify').FastifyInstance} app
+ * @param {ReadApiDeps} deps
+ */
+async function savedSegmentRoutes(app, deps) {
+  const { store, now } = deps;
+  const { answer } = createAnswers(deps);
 
   /** @param {import('fastify').FastifyRequest} request */
   function savedOrNotFound(request) {
@@ -66,20 +115,6 @@ export default async function segmentRoutes(app, { store, now }) {
       throw new HttpError(409, 'name_taken', `name: a saved segment is already called ${JSON.stringify(name)}`);
   }
 
-  app.get('/api/segments', { schema: { querystring: schema.eventQuery } }, async (request) => {
-    const { event, within, negate, min, anonymous } = /** @type {any} */ (request.query);
-    const fromMs = within ? now() - parseWindow(within) : -Number.MAX_SAFE_INTEGER;
-    const withAnonymous = anonymous == 'include';
-    const people = store.segments.withEvent(request.siteId, { event, fromMs, negate, min, withAnonymous });
-    const warnings = warningsOf(request.siteId, { conditions: [{ kind: 'event', event }] });
-    return { event, within: within ?? null, negate, min, anonymous, people, warnings };
-  });
-
-  app.post('/api/segments/query', { schema: { body: schema.queryBody } }, async (request) => {
-    const { segment, limit, offset } = /** @type {any} */ (request.body);
-    return { segment, ...answer(request.siteId, segment, { limit, offset }) };
-  });
-
   app.get('/api/saved-segments', { schema: { querystring: schema.pageQuery } }, async (request) => ({
     segments: store.savedSegments.list(request.siteId).map((saved) => ({
       ...saved,
@@ -90,8 +125,7 @@ export default async function segmentRoutes(app, { store, now }) {
   app.post('/api/saved-segments', { schema: { body: schema.savedBody } }, async (request, reply) => {
     checkNameFree(request);
     const saved = store.savedSegments.create(request.siteId, /** @type {any} */ (request.body), now());
-    const counted = answer(request.siteId, /** @type {Definition} */ (saved.segment), { limit: 100, offset: 0 });
-    return reply.code(201).send({ ...saved, ...counted });
+    return reply.code(201).send({ ...saved, ...answer(request.siteId, /** @type {Definition} */ (saved.segment)) });
   });
 
   app.get(
@@ -113,10 +147,7 @@ export default async function segmentRoutes(app, { store, now }) {
       const saved = /** @type {import('../store/saved-segments.mjs').SavedSegment} */ (
         store.savedSegments.replace(request.siteId, id, /** @type {any} */ (request.body), now())
       );
-      return {
-        ...saved,
-        ...answer(request.siteId, /** @type {Definition} */ (saved.segment), { limit: 100, offset: 0 }),
-      };
+      return { ...saved, ...answer(request.siteId, /** @type {Definition} */ (saved.segment)) };
     },
   );
 
@@ -126,18 +157,6 @@ export default async function segmentRoutes(app, { store, now }) {
     return {};
   });
 
-  app.get('/api/event-names', { schema: { querystring: schema.pageQuery } }, async (request) => ({
-    events: store.segments.names(request.siteId, 'track'),
-  }));
-
-  app.get('/api/attribute-names', { schema: { querystring: schema.pageQuery } }, async (request) => ({
-    attributes: store.attributes.names(request.siteId),
-  }));
-
-  refuseOtherMethods(app, '/api/segments', ['GET'], 'the read API answers GET only');
-  refuseOtherMethods(app, '/api/segments/query', ['POST'], 'use POST with { segment } for /api/segments/query');
   refuseOtherMethods(app, '/api/saved-segments', ['GET', 'POST'], 'use GET or POST for /api/saved-segments');
   refuseOtherMethods(app, '/api/saved-segments/:id', ['GET', 'PUT', 'DELETE'], 'use GET, PUT or DELETE');
-  for (const url of ['/api/event-names', '/api/attribute-names'])
-    refuseOtherMethods(app, url, ['GET'], 'the read API answers GET only');
 }
