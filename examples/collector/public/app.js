@@ -1,29 +1,29 @@
 // The live view: events arrive over server-sent events (/api/stream) and are listed with their
-// corrected time and skew; a click shows the raw JSON. Hash routes switch to people and segments.
-import { el, formatSkew, formatTime, describeName, personLink, getJson, ApiError } from './dom.js';
+// corrected time and skew; a click shows the raw JSON; the event names seen are listed with their
+// counts. Hash routes switch to people and segments.
+import { el, formatSkew, formatTime, timeCell, describeName, personLink, getJson, ApiError } from './dom.js';
 import { createChart } from './chart.js';
-import { showPeople } from './people.js';
-import { setUpSegments } from './segments.js';
+import { setUpPeople, showPeople } from './people.js';
+import { setUpSegments, showSegments } from './segments.js';
 import { showSignIn } from './sign-in.js';
 
 const MAX_ROWS = 500;
+const REFRESH_MS = 1000;
 const rows = /** @type {HTMLTableSectionElement} */ (document.querySelector('#events tbody'));
 const raw = /** @type {HTMLElement} */ (document.getElementById('raw'));
 const rawTitle = /** @type {HTMLElement} */ (document.getElementById('raw-title'));
 const connection = /** @type {HTMLElement} */ (document.getElementById('connection'));
+const names = /** @type {HTMLTableSectionElement} */ (document.querySelector('#event-names tbody'));
+const namesTotal = /** @type {HTMLElement} */ (document.getElementById('event-names-total'));
 const chart = createChart(/** @type {HTMLElement} */ (document.getElementById('chart')));
 
 /** @param {any} event a stored event */
 function eventRow(event) {
   const row = el('tr', {}, [
-    el('td', {
-      className: 'time',
-      text: formatTime(event.timestamp),
-      title: `original ${event.originalTimestamp}, received ${event.receivedAt}`,
-    }),
+    timeCell(event.timestamp, `original ${event.originalTimestamp}, received ${event.receivedAt}`),
     el('td', {}, [el('span', { className: `type ${event.type}`, text: event.type })]),
     el('td', { className: 'name', text: describeName(event) }),
-    el('td', {}, [personLink(event.person)]),
+    el('td', { className: 'cell-person' }, [personLink(event.person)]),
     el('td', { className: 'skew', text: formatSkew(event.skewMs) }),
   ]);
   row.dataset.messageId = event.messageId;
@@ -40,6 +40,34 @@ async function loadRecentEvents() {
   const { events } = await getJson(`/api/events?limit=${MAX_ROWS}`);
   rows.replaceChildren(...events.map(eventRow));
 }
+
+/** The event names seen, the most frequent first, with their counts. */
+async function loadEventNames() {
+  const { events } = await getJson('/api/event-names');
+  names.replaceChildren(
+    ...events.map((/** @type {any} */ event) =>
+      el('tr', { title: `last at ${formatTime(event.lastAt)}` }, [
+        el('td', { className: 'name', text: event.name }),
+        el('td', { className: 'cell-count', text: event.count.toLocaleString('en-US') }),
+      ]),
+    ),
+  );
+  namesTotal.textContent = `(${events.length})`;
+}
+
+/**
+ * Runs `task` at most once a second while events stream in.
+ * @param {() => Promise<unknown>} task
+ */
+function throttled(task) {
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let pending = null;
+  return () => {
+    pending ??= setTimeout(() => ((pending = null), task().catch((error) => console.warn(error))), REFRESH_MS);
+  };
+}
+const refreshPeopleSoon = throttled(async () => showRoute());
+const refreshNamesSoon = throttled(loadEventNames);
 
 function listenForEvents() {
   const stream = new EventSource('/api/stream');
@@ -60,15 +88,9 @@ function listenForEvents() {
       while (rows.rows.length > MAX_ROWS) rows.lastElementChild?.remove();
     }
     chart.refreshSoon();
+    refreshNamesSoon();
     if (location.hash.startsWith('#people')) refreshPeopleSoon();
   });
-}
-
-/** @type {ReturnType<typeof setTimeout> | null} */
-let peopleRefresh = null;
-/** Re-read the people page at most once a second while events stream in. */
-function refreshPeopleSoon() {
-  peopleRefresh ??= setTimeout(() => ((peopleRefresh = null), showRoute()), 1000);
 }
 
 function showRoute() {
@@ -81,6 +103,7 @@ function showRoute() {
     link.classList.toggle('active', /** @type {HTMLElement} */ (link).dataset.view == current);
   }
   if (current == 'people') showPeople(id ? decodeURIComponent(id) : null).catch((error) => console.warn(error));
+  if (current == 'segments') showSegments().catch((error) => console.warn(error));
 }
 
 /** Starts once the API lets this page read: else the sign-in form, and nothing else asks the API. */
@@ -92,9 +115,11 @@ async function start() {
     console.warn(error);
   }
   window.addEventListener('hashchange', showRoute);
-  showRoute();
+  setUpPeople();
   setUpSegments();
+  showRoute();
   listenForEvents();
+  loadEventNames().catch((error) => console.warn(error));
   chart.refresh().catch((error) => console.warn(error));
 }
 

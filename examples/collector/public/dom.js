@@ -3,7 +3,8 @@
 
 /**
  * @param {string} tag
- * @param {{ className?: string, text?: unknown, title?: string }} [props]
+ * @param {{ className?: string, text?: unknown, title?: string, attrs?: Record<string, string> }} [props]
+ *   `attrs`: attributes set as given (type, name, value, data-*, …)
  * @param {(Node | string)[]} [children] strings become text nodes
  */
 export function el(tag, props = {}, children = []) {
@@ -11,12 +12,23 @@ export function el(tag, props = {}, children = []) {
   if (props.className) node.className = props.className;
   if (props.title) node.title = props.title;
   if (props.text != null) node.textContent = String(props.text);
+  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
   for (const child of children) node.append(child);
   return node;
 }
 
 /** An ISO time as "2026-11-29 12:00:00.123" (UTC), the form the API stores. */
 export const formatTime = (/** @type {string | null} */ iso) => (iso ? iso.replace('T', ' ').replace('Z', '') : '—');
+
+/** A table cell with a time: the date and the clock each kept whole, so a narrow column wraps between them. */
+export function timeCell(/** @type {string | null} */ iso, /** @type {string} */ title = '') {
+  const [date, clock] = formatTime(iso).split(' ');
+  return el(
+    'td',
+    { className: 'time', title },
+    clock ? [el('span', { text: date }), ' ', el('span', { text: clock })] : [date],
+  );
+}
 
 /** Skew in ms as a short text: "—" when the time was not corrected. */
 export function formatSkew(/** @type {number | null} */ ms) {
@@ -62,10 +74,32 @@ export class ApiError extends Error {
   }
 }
 
-/** GET a JSON API; throws an ApiError with the API's own `detail` on an error answer. */
-export async function getJson(/** @type {string} */ url) {
-  const res = await fetch(url);
-  const body = await res.json();
-  if (!res.ok) throw new ApiError(body.detail ?? `HTTP ${res.status}`, res.status);
-  return body;
+/**
+ * Asks a JSON API; throws an ApiError with the API's own `detail` on an error answer.
+ * @param {string} url
+ * @param {{ method?: string, body?: unknown }} [init] a body is sent as JSON
+ */
+export async function getJson(url, { method = 'GET', body } = {}) {
+  const res = await fetch(url, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const answer = await res.json();
+  if (!res.ok) throw new ApiError(answer.detail ?? `HTTP ${res.status}`, res.status);
+  return answer;
+}
+
+/** How many people, in words: "1 person", "2,345 people". */
+export const countPeople = (/** @type {number} */ n) => `${n.toLocaleString('en-US')} ${n == 1 ? 'person' : 'people'}`;
+
+/** A row of the people tables: the person, their email, messages and when last seen. */
+export function personRow(/** @type {any} */ person) {
+  const row = el('tr', {}, [
+    el('td', { className: 'cell-person' }, [personLink(person)]),
+    el('td', { className: 'cell-email', text: person.email ?? '—', title: person.email ?? '' }),
+    el('td', { className: 'cell-count', text: person.events }),
+    timeCell(person.lastAt),
+  ]);
+  row.addEventListener('click', () => (location.hash = `#people/${encodeURIComponent(person.id)}`));
+  return row;
 }

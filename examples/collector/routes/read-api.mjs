@@ -1,11 +1,13 @@
 // The read API the live view (and the site's owner) reads: recent events, people with their
-// merged timelines, segments, events per minute, and the server-sent event stream. Every route
-// here is behind one hook (plugins/auth.mjs) and reads the authenticated site only.
+// merged timelines (read-api-people.mjs), segments (read-api-segments.mjs), events per minute,
+// and the server-sent event stream. Every route here is behind one onRequest hook
+// (plugins/auth.mjs) and reads the authenticated site only.
 // `POST /api/session` (outside the hook) trades the API key or dashboard password for a cookie.
 import { HttpError, formatSchemaErrors, refuseOtherMethods } from '../errors.mjs';
 import { SESSION_COOKIE, SESSION_MS, authenticateReads } from '../plugins/auth.mjs';
-import { parseWindow } from '../segments.mjs';
 import * as schema from './read-api.schema.mjs';
+import peopleRoutes from './read-api-people.mjs';
+import segmentRoutes from './read-api-segments.mjs';
 
 /**
  * @typedef {object} ReadApiDeps
@@ -68,30 +70,8 @@ async function protectedRoutes(app, deps) {
     const { limit } = /** @type {{ limit: number }} */ (request.query);
     return { events: store.messages.recent(siteOf(request), limit) };
   });
-  app.get('/api/people', { schema: { querystring: schema.siteQuery } }, async (request) => ({
-    people: store.people.list(siteOf(request)),
-  }));
-  app.get(
-    '/api/people/:id',
-    { schema: { params: schema.personParams, querystring: schema.siteQuery } },
-    async (request) => {
-      const found = store.people.find(siteOf(request), /** @type {{ id: string }} */ (request.params).id);
-      if (!found) throw new HttpError(404, 'not_found', 'no person with this userId or anonymousId');
-      return found;
-    },
-  );
-  app.get('/api/segments', { schema: { querystring: schema.segmentsQuery } }, async (request) => {
-    const query = /** @type {{ event: string, within: string, negate: boolean, min: number }} */ (request.query);
-    const { event, within, negate, min } = query;
-    const fromMs = now() - parseWindow(within);
-    return {
-      event,
-      within,
-      negate,
-      min,
-      people: store.segments.members(siteOf(request), { event, fromMs, negate, min }),
-    };
-  });
+  await app.register(peopleRoutes, deps);
+  await app.register(segmentRoutes, deps);
   app.get('/api/stats', { schema: { querystring: schema.statsQuery } }, async (request) => {
     const { minutes } = /** @type {{ minutes: number }} */ (request.query);
     const lastMinute = Math.floor(now() / 60_000);
@@ -104,6 +84,5 @@ async function protectedRoutes(app, deps) {
   app.get('/api/stream', { schema: { querystring: schema.siteQuery } }, async (request, reply) => {
     stream.open(reply, siteOf(request));
   });
-  for (const url of ['/api/events', '/api/people', '/api/people/:id', '/api/segments', '/api/stats', '/api/stream'])
-    refuseOtherMethods(app, url, ['GET'], GET_ONLY);
+  for (const url of ['/api/events', '/api/stats', '/api/stream']) refuseOtherMethods(app, url, ['GET'], GET_ONLY);
 }

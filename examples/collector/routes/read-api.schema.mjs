@@ -1,7 +1,5 @@
 // The read API's query strings, as JSON Schema: Fastify checks and converts them (ajv) before a
 // handler runs; a refusal names the field with its `description` (errors.mjs).
-import { MAX_EVENT_NAME_BYTES } from '../../../src/limits.js';
-
 export const MAX_EVENTS = 1000;
 export const MAX_CHART_MINUTES = 24 * 60;
 
@@ -36,40 +34,7 @@ export const statsQuery = {
   },
 };
 
-export const segmentsQuery = {
-  type: 'object',
-  required: ['event'],
-  properties: {
-    event: {
-      type: 'string',
-      minLength: 1,
-      maxBytes: MAX_EVENT_NAME_BYTES,
-      description: `must be an event name of 1 to ${MAX_EVENT_NAME_BYTES} bytes`,
-    },
-    within: {
-      type: 'string',
-      pattern: '^[1-9][0-9]{0,5}[dh]$',
-      default: '30d',
-      description: 'must be a whole number of days or hours, e.g. 30d or 12h',
-    },
-    negate: { type: 'boolean', default: false, description: 'must be true or false' },
-    min: {
-      type: 'integer',
-      minimum: 1,
-      maximum: 999_999,
-      default: 1,
-      description: 'must be a whole number from 1 to 999999',
-    },
-    site,
-  },
-};
-
 export const siteQuery = { type: 'object', properties: { site } };
-
-export const personParams = {
-  type: 'object',
-  properties: { id: { type: 'string', minLength: 1, description: 'must be a userId or anonymousId' } },
-};
 
 export const sessionBody = {
   type: 'object',

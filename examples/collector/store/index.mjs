@@ -1,12 +1,16 @@
 // The store: one SQLite file, every SQL statement of the collector in this folder, one
-// repository per domain (messages, people, segments), the schema brought up to date on open.
+// repository per domain (messages, people, segments, saved segments), the schema brought up to
+// date on open, and the summaries segments read kept with every stored batch.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.mjs';
 import { createMessages } from './messages.mjs';
 import { createPeople } from './people.mjs';
+import { createAttributes } from './attributes.mjs';
 import { createSegments } from './segments.mjs';
+import { createSummaries } from './summaries.mjs';
+import { createSavedSegments } from './saved-segments.mjs';
 
 /**
  * Opens (and creates, with its folder) the database, tuned for ingest (docs/collector.md,
@@ -32,11 +36,22 @@ export function openStore(dbPath) {
   db.pragma('journal_size_limit = 268435456');
   db.pragma('temp_store = MEMORY');
   migrate(db);
+  const messages = createMessages(db);
+  const summaries = createSummaries(db);
+  // The summaries segments read are written in the transaction that stores the batches (one
+  // transaction for every batch that arrived in a turn of the event loop: ingest/rows.mjs).
+  const insert = db.transaction((/** @type {import('./messages.mjs').MessageRow[][]} */ batches) => {
+    const results = messages.insert(batches);
+    for (const result of results) summaries.add(result.ids);
+    return results;
+  });
   return {
     db,
-    messages: createMessages(db),
+    messages: { ...messages, insert },
     people: createPeople(db),
+    attributes: createAttributes(db),
     segments: createSegments(db),
+    savedSegments: createSavedSegments(db),
     close: () => db.close(),
   };
 }
@@ -46,6 +61,8 @@ export function openStore(dbPath) {
  * @property {import('better-sqlite3').Database} db the handle (tests read it)
  * @property {ReturnType<typeof createMessages>} messages
  * @property {ReturnType<typeof createPeople>} people
+ * @property {ReturnType<typeof createAttributes>} attributes
  * @property {ReturnType<typeof createSegments>} segments
+ * @property {ReturnType<typeof createSavedSegments>} savedSegments
  * @property {() => void} close
  */

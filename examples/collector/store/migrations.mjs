@@ -1,5 +1,6 @@
 // The schema, as an ordered list of migrations: `PRAGMA user_version` says how many have run, so
 // opening a database made by an older collector brings it up to date and a new one starts at the end.
+import { addPeopleAndSegments } from './migrations-people.mjs';
 
 /** @typedef {import('better-sqlite3').Database} Database */
 
@@ -71,6 +72,7 @@ const MIGRATIONS = [
     if (columns.includes('write_key')) migrateFromWriteKey(db);
     else db.exec(SCHEMA_V1);
   },
+  addPeopleAndSegments,
 ];
 
 /**

@@ -1,5 +1,5 @@
-// GET /api/segments: who did (or did not do) an event, at least N times, within a window of
-// corrected event time, so backfilled events count where they happened.
+// GET /api/segments: who did (or did not do) an event, at least N times, ever or within a window
+// of corrected event time, so backfilled events count where they happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postBatch, startCollector, track } from '../harness';
 
@@ -113,7 +113,8 @@ describe('invalid queries', () => {
     ['event=purchased&within=2w', 'within'],
     ['event=purchased&within=0d', 'within'],
     ['event=purchased&within=-3d', 'within'],
-    ['event=purchased&within=99999d', 'within'],
+    ['event=purchased&within=1000000d', 'within'],
+    ['event=purchased&anonymous=only', 'anonymous'],
     ['event=purchased&negate=yes', 'negate'],
     ['event=purchased&min=0', 'min'],
     ['event=purchased&min=1.5', 'min'],
@@ -122,5 +123,39 @@ describe('invalid queries', () => {
     const { status, body } = await getJson(`${collector.url}/api/segments?${query}`);
     expect(status).toBe(400);
     expect(body.detail).toMatch(new RegExp(`^${field}`));
+  });
+});
+
+describe('without a window: ever', () => {
+  it('counts every such event, the 2013 one of Customer.io’s example included', async () => {
+    const example = new URLSearchParams([
+      ['name', 'purchased'],
+      ['data[price]', '23.45'],
+      ['timestamp', '1359389415'],
+    ]);
+    const res = await fetch(`${collector.url}/api/v1/customers/5/events`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from('demo:demo-secret').toString('base64')}` },
+      body: example,
+    });
+    expect(res.status).toBe(200);
+    const body = await segment('event=purchased');
+    expect(body).toMatchObject({ event: 'purchased', within: null, negate: false, min: 1 });
+    expect(ids(body)).toEqual(['5', 'guest', 'long-ago', 'recent', 'twice']);
+    expect(body.people.find((p: any) => p.id == '5')).toEqual({
+      id: '5',
+      userId: '5',
+      anonymousIds: [],
+      count: 1,
+      lastAt: '2013-01-28T16:10:15.000Z',
+    });
+    expect(ids(await segment('event=purchased&negate=true'))).toEqual(['bob', 'never']);
+  });
+});
+
+describe('anonymous visitors', () => {
+  it('are in by default, and out with anonymous=exclude', async () => {
+    expect(ids(await segment('event=purchased&within=30d&anonymous=exclude'))).toEqual(['recent', 'twice']);
+    expect(ids(await segment('event=purchased&within=30d&anonymous=include'))).toEqual(['guest', 'recent', 'twice']);
   });
 });
