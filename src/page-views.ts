@@ -10,9 +10,16 @@ import type { IO } from './io';
 export type PageViews = [claim: () => void, track: (url?: string) => void, onNavigate: () => void];
 
 /** `api.page` is the public page() (a view of ours claims nothing); `isOn` is autoTrackPage. */
-export function createPageViews(io: IO, isOn: boolean, api: { page: (url?: string) => unknown }): PageViews {
+export function createPageViews(
+  io: IO,
+  isOn: boolean,
+  api: { page: (url?: string) => unknown },
+  /** Builds the calls of this task now (message.ts), so a view reads its page's title. */
+  buildCalls: () => void,
+): PageViews {
   let navigations = 0;
   let claimed = 0; // the navigation whose view the page sent itself
+  let dueView: (() => void) | 0 = 0; // the last navigation's view, while it waits for its task
   const track = (url?: string) => {
     const n = claimed;
     if (isOn) api.page(url);
@@ -22,9 +29,16 @@ export function createPageViews(io: IO, isOn: boolean, api: { page: (url?: strin
     () => (claimed = navigations),
     track,
     () => {
+      // A navigation before the last one's view was sent (Back then Forward on a busy page): that
+      // view goes now, while its page's title is still the document's, before the app renders.
+      if (dueView) {
+        dueView();
+        buildCalls();
+      }
       const n = ++navigations;
       const url = io.window.location.href;
-      io.setTimeout(() => claimed == n || track(url), 0);
+      const view = () => dueView == view && ((dueView = 0), claimed == n || track(url));
+      io.setTimeout((dueView = view), 0);
     },
   ];
 }

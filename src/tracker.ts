@@ -108,7 +108,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const afterBuild = () => guard('flush', isHidden ? sender.flushOnHide : sender.schedule);
   const messages = createMessages(io, log, identity, callClock, addMessage, reportFailure, afterBuild);
   const [deferCall, runDeferredCalls, dropCalls] = messages;
-  const [claimView, trackPage, onNavigate] = createPageViews(io, config.autoTrackPage !== false, api);
+  const [claimView, trackPage, onNavigate] = createPageViews(io, config.autoTrackPage !== false, api, runDeferredCalls);
   // Public API.
   const startDelivery = () => (outbox.adopt(), sender.flush());
   const methods: Record<MethodName, Method> = {

@@ -57,6 +57,24 @@ describe('SPA page views', () => {
     expect(pages(s)).toEqual(['/a', '/b', '/a']);
   });
 
+  it('gives Back then Forward in one task each the title the app set for its own page', async () => {
+    const cio = await s.open({ autoTrackPage: true });
+    // The app renders in its own popstate listener, added after the tracker's (examples/spa/app.js).
+    s.win.addEventListener('popstate', () => (s.win.document.title = s.win.location.pathname));
+    s.win.history.pushState({}, '', '/b');
+    await settle();
+    // A busy machine: Forward's popstate comes before the task that follows Back's.
+    goBackTo(s, 'https://shop.example/a');
+    goBackTo(s, 'https://shop.example/b');
+    await settle();
+    await cio.flush();
+    const views = s.sent().filter((m: any) => m.type == 'page');
+    expect(views.slice(2).map((m: any) => [m.properties.path, m.properties.title])).toEqual([
+      ['/a', '/a'],
+      ['/b', '/b'],
+    ]);
+  });
+
   it("records the new URL, title and the app's own history result", async () => {
     const cio = await s.open({ autoTrackPage: true });
     s.win.document.title = 'B';
