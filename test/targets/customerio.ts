@@ -8,10 +8,14 @@ import { gzipSync } from 'node:zlib';
 import {
   basicAuth,
   basicAuthUser,
+  credentialedCors,
+  exposesNothingProbe,
   gunzipOrUndefined,
+  jsonAnswer,
   parseJson,
   sampleBatch,
   sampleMessage,
+  sentryPreflightProbe,
   startTarget,
   type Answer,
   type Incoming,
@@ -136,27 +140,13 @@ export const CUSTOMERIO_RULES: Rule[] = [
     name: 'cors-allowed-headers',
     says: `(assumed) a preflight allows ${ALLOWED_HEADERS} (the documented headers) and no other`,
     cite: `${BATCH_DOC} (headers); ${SDK}/fetch-dispatcher.ts (the SDK itself sends only Content-Type: text/plain); Customer.io's CORS is not public`,
-    probe: () => ({
-      method: 'OPTIONS',
-      path: '/v1/batch',
-      headers: {
-        origin: 'http://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,sentry-trace',
-      },
-      isApplied: (a) => !/sentry-trace/i.test(String(a.headers['access-control-allow-headers'] ?? '')),
-    }),
+    probe: sentryPreflightProbe((allowed) => !/sentry-trace/i.test(allowed)),
   },
   {
     name: 'cors-exposes-nothing',
     says: '(assumed) no Access-Control-Expose-Headers: a page cannot read Retry-After',
     cite: 'not public; assumed, so that the library never depends on reading Retry-After from Customer.io',
-    probe: (t) => ({
-      path: '/v1/batch',
-      headers: { ...textPlain, origin: 'http://shop.test' },
-      body: sampleBatch(t.writeKey),
-      isApplied: (a) => a.status === 200 && a.headers['access-control-expose-headers'] === undefined,
-    }),
+    probe: exposesNothingProbe(),
   },
 ];
 
@@ -165,12 +155,7 @@ const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 function handle(req: Incoming, isOn: (rule: string) => boolean): Answer {
   const isStrict = req.headers['x-strict-mode'] === '1' && isOn('strict-mode-header');
   // Response bodies are not documented: `{}` for a 200, a short JSON error otherwise.
-  const reply = (status: number, body: object, stored?: any[]): Answer => ({
-    status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    stored,
-  });
+  const reply = jsonAnswer;
   const fail = (status: number, error: string) =>
     isStrict || !isOn('permissive-by-default') ? reply(status, { error }) : reply(200, {});
 
@@ -213,13 +198,7 @@ function preflight(req: Incoming, isOn: (rule: string) => boolean): Answer {
   };
 }
 
-function corsHeaders(req: Incoming, isOn: (rule: string) => boolean): Record<string, string> {
-  return {
-    'access-control-allow-origin': String(req.headers.origin ?? '*'),
-    'access-control-allow-credentials': 'true',
-    ...(isOn('cors-exposes-nothing') ? {} : { 'access-control-expose-headers': 'Retry-After' }),
-  };
-}
+const corsHeaders = credentialedCors('Retry-After');
 
 export const startCustomerIo = (options?: TargetOptions) =>
   startTarget(

@@ -4,10 +4,12 @@
 // and a fixed CORS answer that allows seven request headers and exposes none.
 import { gzipSync } from 'node:zlib';
 import {
+  exposesNothingProbe,
   gunzipOrUndefined,
   parseJson,
   sampleBatch,
   sampleMessage,
+  sentryPreflightProbe,
   startTarget,
   type Answer,
   type Incoming,
@@ -112,27 +114,13 @@ export const JITSU_RULES: Rule[] = [
     name: 'cors-allowed-headers',
     says: `a preflight allows exactly: ${ALLOWED_HEADERS} (so sentry-trace and baggage are refused)`,
     cite: `${SRC} ingest/router.go (CorsMiddleware)`,
-    probe: () => ({
-      method: 'OPTIONS',
-      path: '/v1/batch',
-      headers: {
-        origin: 'http://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,sentry-trace',
-      },
-      isApplied: (a) => a.headers['access-control-allow-headers'] === ALLOWED_HEADERS,
-    }),
+    probe: sentryPreflightProbe((allowed) => allowed === ALLOWED_HEADERS),
   },
   {
     name: 'cors-exposes-nothing',
     says: 'no Access-Control-Expose-Headers: a page cannot read Retry-After',
     cite: `${SRC} ingest/router.go (CorsMiddleware)`,
-    probe: (t) => ({
-      path: '/v1/batch',
-      headers: { ...textPlain, origin: 'http://shop.test' },
-      body: sampleBatch(t.writeKey),
-      isApplied: (a) => a.status === 200 && a.headers['access-control-expose-headers'] === undefined,
-    }),
+    probe: exposesNothingProbe(),
   },
 ];
 

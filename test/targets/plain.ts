@@ -3,8 +3,10 @@
 // once) and the page whose fetch another library wrapped (its preflight allows Content-Type only).
 import { gzipSync } from 'node:zlib';
 import {
+  jsonAnswer,
   parseJson,
   sampleBatch,
+  sentryPreflightProbe,
   startTarget,
   type Answer,
   type Incoming,
@@ -30,25 +32,11 @@ export const PLAIN_RULES: Rule[] = [
     name: 'cors-allows-content-type-only',
     says: "a preflight allows Content-Type only, as tracklet's collector answers today (so sentry-trace and baggage are refused)",
     cite: 'examples/collector/cors.mjs (answerPreflight)',
-    probe: () => ({
-      method: 'OPTIONS',
-      path: '/v1/batch',
-      headers: {
-        origin: 'http://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,sentry-trace',
-      },
-      isApplied: (a) => a.headers['access-control-allow-headers'] === 'Content-Type',
-    }),
+    probe: sentryPreflightProbe((allowed) => allowed === 'Content-Type'),
   },
 ];
 
-const reply = (status: number, body: object, stored?: any[]): Answer => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-  stored,
-});
+const reply = jsonAnswer;
 
 function handle(req: Incoming, isOn: (rule: string) => boolean): Answer {
   if (req.path !== '/v1/batch') return reply(404, { error: 'not_found', detail: req.path });

@@ -6,10 +6,14 @@
 import { gzipSync } from 'node:zlib';
 import {
   basicAuthUser,
+  credentialedCors,
+  exposesNothingProbe,
   gunzipOrUndefined,
+  jsonAnswer,
   parseJson,
   sampleBatch,
   sampleMessage,
+  sentryPreflightProbe,
   startTarget,
   type Answer,
   type Incoming,
@@ -147,38 +151,19 @@ export const SEGMENT_RULES: Rule[] = [
     name: 'cors-allowed-headers',
     says: `(assumed) a preflight allows the headers analytics-next sends, ${ALLOWED_HEADERS}, and no other`,
     cite: `${NEXT}/shared-dispatcher.ts (createHeaders), fetch-dispatcher.ts (Authorization: Basic); Segment's CORS is not public`,
-    probe: () => ({
-      method: 'OPTIONS',
-      path: '/v1/batch',
-      headers: {
-        origin: 'http://shop.test',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,sentry-trace',
-      },
-      isApplied: (a) => !/sentry-trace/i.test(String(a.headers['access-control-allow-headers'] ?? '')),
-    }),
+    probe: sentryPreflightProbe((allowed) => !/sentry-trace/i.test(allowed)),
   },
   {
     name: 'cors-exposes-nothing',
     says: '(assumed) no Access-Control-Expose-Headers: a page cannot read Retry-After or X-RateLimit-Reset',
     cite: 'not public; assumed, so that the library never depends on reading Retry-After from Segment',
-    probe: (t) => ({
-      path: '/v1/batch',
-      headers: { ...textPlain, origin: 'http://shop.test' },
-      body: sampleBatch(t.writeKey),
-      isApplied: (a) => a.status === 200 && a.headers['access-control-expose-headers'] === undefined,
-    }),
+    probe: exposesNothingProbe(),
   },
 ];
 
 const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 /** Bodies are not documented: `{"success":true}` for a 200, a short JSON error otherwise. */
-const answer = (status: number, body: object, stored?: any[]): Answer => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-  stored,
-});
+const answer = jsonAnswer;
 
 function handle(req: Incoming, isOn: (rule: string) => boolean): Answer {
   const isBatchPath = req.path === '/v1/batch' || req.path === '/v1/b';
@@ -225,13 +210,7 @@ function preflight(req: Incoming, isOn: (rule: string) => boolean): Answer {
   };
 }
 
-function corsHeaders(req: Incoming, isOn: (rule: string) => boolean): Record<string, string> {
-  return {
-    'access-control-allow-origin': String(req.headers.origin ?? '*'),
-    'access-control-allow-credentials': 'true',
-    ...(isOn('cors-exposes-nothing') ? {} : { 'access-control-expose-headers': 'Retry-After, X-RateLimit-Reset' }),
-  };
-}
+const corsHeaders = credentialedCors('Retry-After, X-RateLimit-Reset');
 
 export const startSegment = (options?: TargetOptions) =>
   startTarget(

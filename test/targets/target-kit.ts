@@ -349,3 +349,53 @@ export function rulesTable(targets: { name: string; rules: Rule[] }[]): string {
     )
     .join('\n\n');
 }
+
+/** A JSON answer, as the targets that answer JSON send one. */
+export const jsonAnswer = (status: number, body: object, stored?: any[]): Answer => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+  stored,
+});
+
+/**
+ * The probe of a target's allowed headers: a preflight asking for `content-type,sentry-trace`,
+ * as a page whose fetch Sentry wraps makes one (getsentry/sentry-javascript#5868). The rule is at
+ * work when `isApplied` holds for the `Access-Control-Allow-Headers` answered.
+ */
+export const sentryPreflightProbe = (isApplied: (allowHeaders: string) => boolean) => (): Probe => ({
+  method: 'OPTIONS',
+  path: '/v1/batch',
+  headers: {
+    origin: 'http://shop.test',
+    'access-control-request-method': 'POST',
+    'access-control-request-headers': 'content-type,sentry-trace',
+  },
+  isApplied: (a) => isApplied(String(a.headers['access-control-allow-headers'] ?? '')),
+});
+
+/**
+ * The probe of "a page can read no header of the answer": a cross-origin batch the target takes
+ * (200) whose answer has no `Access-Control-Expose-Headers`. `headers` adds what the target
+ * needs to take it (its write key in Basic auth, for one).
+ */
+export const exposesNothingProbe =
+  (headers: (target: TargetCollector) => Record<string, string> = () => ({})) =>
+  (target: TargetCollector): Probe => ({
+    path: '/v1/batch',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://shop.test', ...headers(target) },
+    body: sampleBatch(target.writeKey),
+    isApplied: (a) => a.status === 200 && a.headers['access-control-expose-headers'] === undefined,
+  });
+
+/**
+ * The CORS headers of an answer that is not a preflight, for a target that allows any origin with
+ * credentials; `exposed` (e.g. `Retry-After`) only while the rule `cors-exposes-nothing` is off.
+ */
+export const credentialedCors =
+  (exposed: string) =>
+  (req: Incoming, isOn: (rule: string) => boolean): Record<string, string> => ({
+    'access-control-allow-origin': String(req.headers.origin ?? '*'),
+    'access-control-allow-credentials': 'true',
+    ...(isOn('cors-exposes-nothing') ? {} : { 'access-control-expose-headers': exposed }),
+  });
