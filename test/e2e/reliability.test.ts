@@ -5,6 +5,7 @@
 // Figures go to test-results/reliability/ and docs/reliability.md (see fixtures/).
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import type { Behaviour } from '../helpers/test-collector';
 import {
   awaitDelivery,
   beaconCount,
@@ -125,6 +126,37 @@ describe('reliability: the page goes away right after tracking', () => {
     expectAllDelivered(s);
   });
 
+  /**
+   * Scenarios 2b and 2c: the collector fails with `outage`, the tab is closed right after 20 calls,
+   * the collector comes back, and the site is opened again in a new tab of the same profile.
+   */
+  const closeDuringOutageThenReopen = async (outage: Behaviour, timeoutMs: number) => {
+    const collector = await newCollector();
+    collector.behave(outage);
+    const context = await suite.browser.newContext();
+    const url = shopUrl(suite.site, collector);
+    const { page } = await openShop(context, url);
+    await trackBurst(page, { count: 20 });
+    await page.close({ runBeforeUnload: true });
+    await sleep(1000);
+    collector.behave({ kind: 'ok' });
+    await sleep(2000);
+    const beforeReopen = tally(collector).delivered;
+    const reopenAt = Date.now();
+    const { errors } = await openShop(context, url);
+    const t = await awaitDelivery(collector, 20, { timeoutMs });
+    await context.close();
+    return {
+      tracked: 20,
+      delivered: t.delivered,
+      duplicates: t.duplicates,
+      recoveryMs: t.lastAt - reopenAt,
+      beforeReopen,
+      beacons: beaconCount(collector),
+      pageErrors: errors.length,
+    };
+  };
+
   it('scenario 2b: a tab closed during an outage leaves its events to the next tab of the site', async () => {
     const s = await report.runAll(
       {
@@ -134,32 +166,7 @@ describe('reliability: the page goes away right after tracking', () => {
         checks:
           '`beforeReopen`: events acknowledged between the collector coming back and the reopen (2 s; nothing can send them); after recovery runs from opening the new tab (its page load included)',
       },
-      async () => {
-        const collector = await newCollector();
-        collector.behave({ kind: 'status', status: 503 });
-        const context = await suite.browser.newContext();
-        const url = shopUrl(suite.site, collector);
-        const { page } = await openShop(context, url);
-        await trackBurst(page, { count: 20 });
-        await page.close({ runBeforeUnload: true });
-        await sleep(1000);
-        collector.behave({ kind: 'ok' });
-        await sleep(2000);
-        const beforeReopen = tally(collector).delivered;
-        const reopenAt = Date.now();
-        const { errors } = await openShop(context, url);
-        const t = await awaitDelivery(collector, 20, { timeoutMs: 20_000 });
-        await context.close();
-        return {
-          tracked: 20,
-          delivered: t.delivered,
-          duplicates: t.duplicates,
-          recoveryMs: t.lastAt - reopenAt,
-          beforeReopen,
-          beacons: beaconCount(collector),
-          pageErrors: errors.length,
-        };
-      },
+      () => closeDuringOutageThenReopen({ kind: 'status', status: 503 }, 20_000),
     );
     expectAllDelivered(s);
   });
@@ -173,32 +180,7 @@ describe('reliability: the page goes away right after tracking', () => {
           'Collector down and slow to say so (503 after 500 ms); close the tab right after 20 track calls; collector back; open the site again',
         checks: '`beforeReopen` as in 2b; after recovery runs from opening the new tab',
       },
-      async () => {
-        const collector = await newCollector();
-        collector.behave({ kind: 'status', status: 503, delayMs: 500 });
-        const context = await suite.browser.newContext();
-        const url = shopUrl(suite.site, collector);
-        const { page } = await openShop(context, url);
-        await trackBurst(page, { count: 20 });
-        await page.close({ runBeforeUnload: true });
-        await sleep(1000);
-        collector.behave({ kind: 'ok' });
-        await sleep(2000);
-        const beforeReopen = tally(collector).delivered;
-        const reopenAt = Date.now();
-        const { errors } = await openShop(context, url);
-        const t = await awaitDelivery(collector, 20, { timeoutMs: 10_000 });
-        await context.close();
-        return {
-          tracked: 20,
-          delivered: t.delivered,
-          duplicates: t.duplicates,
-          recoveryMs: t.lastAt - reopenAt,
-          beforeReopen,
-          beacons: beaconCount(collector),
-          pageErrors: errors.length,
-        };
-      },
+      () => closeDuringOutageThenReopen({ kind: 'status', status: 503, delayMs: 500 }, 10_000),
     );
     expectAllDelivered(s);
   });
