@@ -11,15 +11,15 @@
 //   stack overflowed: a RangeError on every later call);
 // - whatever is assigned to `window._cio` is adopted: the calls queued on it are replayed and the
 //   live methods installed on it, and `window._cio` stays the live API. Where `_cio` is a `var`
-//   (Customer.io's snippet ran first) it cannot be watched; it is compared once a second and when
-//   the page hides, and a second cio.js hands over to the first.
+//   (Customer.io's snippet ran first) it cannot be watched; it is reconciled once a second and
+//   when the page hides. A second cio.js hands over to the first, which reconciles.
 import { createCore } from './tracker';
 import { createStorage } from './storage';
 import { readUserId } from './identity';
 import { ownValue } from './validate';
 import type { TrackerOptions } from './types';
 
-/** Where a second cio.js finds the first one when `window._cio` cannot be watched. */
+/** Where a second cio.js finds the first one's `reconcile` (a global symbol: no name on `window`). */
 const RUNNING = Symbol.for('tracklet');
 const RECONCILE_INTERVAL_MS = 1000;
 
@@ -43,7 +43,8 @@ const RECONCILE_INTERVAL_MS = 1000;
     gzip: isOn('gzip'),
   });
   const own: any = core.api; // the tracker's own object: never handed to the page
-  if (attr('use-in-app') != null) own.off('in-app:'); // Customer.io's in-app messages: one warning, as for on('in-app:...')
+  // Customer.io's in-app messages (`data-use-in-app`): the one warning `on('in-app:…')` gets too.
+  if (attr('use-in-app') != null) own.off('in-app:');
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
   const table: Record<string, (...args: unknown[]) => unknown> = Object.assign(own, {
     sidentify: own.identify,
@@ -73,14 +74,14 @@ const RECONCILE_INTERVAL_MS = 1000;
 
   /** Replays the calls queued on `queue` (once), and gives it the live methods, push included. */
   const adopt = (queue: any) => {
-    if (queue?.__tracklet) return; // the live API, or adopted already
+    if (queue?.__tracklet) return; // the live API, or adopted already (nothing: Object.assign throws below)
     if (Array.isArray(queue)) queue.forEach(call);
     // A page may keep the array (`cio = _cio`) or a stub method (which pushes onto it): with the
     // live methods on it, neither goes unread.
     try {
       Object.assign(queue, live);
     } catch {
-      // a frozen array: the page's calls through `_cio` still work
+      // nothing to adopt, or a frozen array (the page's calls through `_cio` still work)
     }
   };
   /** `window._cio` is the live API again, and what it held was adopted. */
@@ -90,6 +91,8 @@ const RECONCILE_INTERVAL_MS = 1000;
     adopt(queue);
   };
   // The snippet's own queue first: a script may have replaced `window._cio` before cio.js came.
+  // Not when it is still `window._cio`: reconcile adopts that (a frozen queue, which cannot take
+  // the mark of adoption, would be replayed twice).
   const queue = script?.q;
   if (queue != w._cio) adopt(queue);
   reconcile();
