@@ -31,18 +31,22 @@ export function watchNavigation(
   const pathOf = () => l.pathname + (isHashRouted ? l.hash : '');
   let path = pathOf();
   let search = l.search;
-  let dueView: (() => void) | 0 = 0; // the last navigation's view, while it waits for its task
+  let dueUrl: string | 0 = 0; // the last navigation's URL, while its view waits for a later task
+  // Any timer of ours that finds a view due runs in a later task than the navigation that set it.
+  const sendDueView = () => {
+    if (dueUrl) {
+      sendView(dueUrl);
+      buildCalls(); // now: the view reads the title of its own page
+    }
+    dueUrl = 0;
+  };
   const check = (pathOnly?: boolean) => {
     if (pathOf() != path || (!pathOnly && l.search != search)) {
       // A navigation before the last one's view was sent (Back then Forward on a busy page): that
       // view goes now, while its page's title is still the document's, before the app renders.
-      if (dueView) {
-        dueView();
-        buildCalls();
-      }
-      const url = l.href;
-      const view = () => dueView == view && ((dueView = 0), sendView(url));
-      io.setTimeout((dueView = view), 0);
+      sendDueView();
+      dueUrl = l.href;
+      io.setTimeout(sendDueView, 0);
     }
     path = pathOf();
     search = l.search;
@@ -65,5 +69,5 @@ export function watchNavigation(
     };
   }
   w.addEventListener('popstate', () => check());
-  return () => (dueView = 0);
+  return () => (dueUrl = 0);
 }
