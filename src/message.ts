@@ -90,7 +90,7 @@ export function createMessages(
       },
     };
     if (type == 'page') message.properties = { ...page, ...message.properties };
-    add(type, { ...toEntry(message, io.stringify(message), now), f: 0 }); // age from the call; an own `f`
+    add(type, toEntry(message, io.stringify(message), now)); // its age counts from the call
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
