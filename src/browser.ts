@@ -11,22 +11,21 @@
 //   stack overflowed: a RangeError on every later call);
 // - whatever is assigned to `window._cio` is adopted: the calls queued on it are replayed and the
 //   live methods installed on it, and `window._cio` stays the live API. Where `_cio` is a `var`
-//   (Customer.io's snippet ran first) it cannot be watched; it is compared once a second and when
-//   the page hides, and a second cio.js hands over to the first.
+//   (Customer.io's snippet ran first) it cannot be watched; it is reconciled once a second and
+//   when the page hides. A second cio.js hands over to the first, which reconciles.
 import { createCore } from './tracker';
 import { createStorage } from './storage';
 import { readUserId } from './identity';
-import { warnNoInApp } from './delivery-events';
+import { ownValue } from './validate';
 import type { TrackerOptions } from './types';
 
-/** Where a second cio.js finds the first one when `window._cio` cannot be watched. */
+/** Where a second cio.js finds the first one's `reconcile` (a global symbol: no name on `window`). */
 const RUNNING = Symbol.for('tracklet');
 const RECONCILE_INTERVAL_MS = 1000;
 
 (() => {
   const w = window as any;
   if (w[RUNNING]) return w[RUNNING](); // cio.js loaded twice: the first one runs the page
-  if (w._cio?.__tracklet) return;
   const script = (document.currentScript || document.getElementById('cio-tracker')) as any;
   const attr = (name: string) => script?.getAttribute('data-' + name);
   const isOn = (name: string) => attr(name) == 'true';
@@ -43,8 +42,9 @@ const RECONCILE_INTERVAL_MS = 1000;
     respectDNT: isOn('respect-dnt'),
     gzip: isOn('gzip'),
   });
-  if (attr('use-in-app') != null) warnNoInApp(core.log); // Customer.io's in-app messages: not here
   const own: any = core.api; // the tracker's own object: never handed to the page
+  // Customer.io's in-app messages (`data-use-in-app`): the one warning `on('in-app:…')` gets too.
+  if (attr('use-in-app') != null) own.off('in-app:');
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
   const table: Record<string, (...args: unknown[]) => unknown> = Object.assign(own, {
     sidentify: own.identify,
@@ -59,51 +59,52 @@ const RECONCILE_INTERVAL_MS = 1000;
     const name = item[0];
     if (!names.includes(name))
       return core.log.warn('push', `unknown method ${typeof name == 'string' ? `"${name}"` : typeof name}`);
-    const t = Object.keys(item).includes('t') && (item as any).t; // the stub's call time (never an inherited `t`)
+    const t = ownValue(item, 't') as number; // the stub's call time (never an inherited `t`)
     core.at(t > 0 ? t : undefined, () => table[name](...item.slice(1)));
   };
   // The identified id (Customer.io's `_findCustomer` reads its `_cioid` cookie; so does this,
   // with the identity module's rule for which copy counts), and the prefix of the cookie names.
-  const store = createStorage(w, false);
   const live = {
     ...table,
     push: (...items: unknown[]) => void items.forEach(call),
-    _findCustomer: () => readUserId(store) || '',
+    _findCustomer: () => readUserId(createStorage(w, false)) || '',
     cookieNamespace: '_cio',
     __tracklet: 1,
   };
 
   /** Replays the calls queued on `queue` (once), and gives it the live methods, push included. */
   const adopt = (queue: any) => {
-    if (!queue || queue.__tracklet) return; // nothing, or the live API, or adopted already
+    if (queue?.__tracklet) return; // the live API, or adopted already (nothing: Object.assign throws below)
     if (Array.isArray(queue)) queue.forEach(call);
     // A page may keep the array (`cio = _cio`) or a stub method (which pushes onto it): with the
     // live methods on it, neither goes unread.
     try {
       Object.assign(queue, live);
     } catch {
-      // a frozen array: the page's calls through `_cio` still work
+      // nothing to adopt, or a frozen array (the page's calls through `_cio` still work)
     }
   };
+  /** `window._cio` is the live API again, and what it held was adopted. */
+  const reconcile = () => {
+    const queue = w._cio;
+    w._cio = live;
+    adopt(queue);
+  };
   // The snippet's own queue first: a script may have replaced `window._cio` before cio.js came.
+  // Not when it is still `window._cio`: reconcile adopts that (a frozen queue, which cannot take
+  // the mark of adoption, would be replayed twice).
   const queue = script?.q;
-  adopt(queue);
-  if (w._cio != queue) adopt(w._cio);
+  if (queue != w._cio) adopt(queue);
+  reconcile();
+  w[RUNNING] = reconcile;
   try {
     Object.defineProperty(w, '_cio', { get: () => live, set: adopt, configurable: true });
   } catch {
     // `var _cio` ran before: a property of window that cannot be redefined.
-    const reconcile = () => {
-      const queue = w._cio;
-      if (queue === live) return;
-      w._cio = live;
-      adopt(queue);
-    };
-    w._cio = live; // what it held was adopted above
-    w[RUNNING] = reconcile;
     setInterval(reconcile, RECONCILE_INTERVAL_MS);
     // Before the tracker's own page-hide handler (capture on window runs first), which sends.
-    for (const event of ['visibilitychange', 'pagehide']) w.addEventListener(event, reconcile, true);
+    w.addEventListener('visibilitychange', reconcile, true);
+    w.addEventListener('pagehide', reconcile, true);
   }
   if (autoTrackPage) own.page();
 })();

@@ -14,20 +14,20 @@ export type DeliveryEvents = [emit: Emit, on: Tracker['on'], off: Tracker['off']
 
 type Listener = (detail: unknown) => void;
 
-/**
- * Customer.io's in-app messages (turned on by `data-use-in-app` on their script tag, heard with
- * `_cio.on('in-app:message-opened', ...)`; docs.customer.io, JavaScript legacy, "In-app
- * messages") are not part of tracklet: one warning says so, whichever of them the page uses.
- */
-export const warnNoInApp = (log: Log): void =>
-  log.warnOnce('_cio', 'in-app messages are a Customer.io feature tracklet does not have');
-
 export function createDeliveryEvents(log: Log): DeliveryEvents {
   const listeners: Record<string, Listener[] | undefined> = Object.create(null);
-  /** Whether `event` is a delivery event; a warning for `call` when it is not. */
+  /**
+   * Whether `event` is a delivery event; a warning for `call` when it is not. Customer.io's in-app
+   * messages (turned on by `data-use-in-app` on their script tag, which cio.js passes on as
+   * `off('in-app:')`, heard with `_cio.on('in-app:message-opened', ...)`; docs.customer.io,
+   * JavaScript legacy, "In-app messages") are not part of tracklet: one warning says so, under
+   * `_cio`, whichever of them the page uses.
+   */
   const isEvent = (call: string, event: string) =>
     /^(sent|retry|dropped|error)$/.test(event) ||
-    (/^in-app:/.test(event) ? warnNoInApp(log) : log.warnOnce(call, `"${event}" is not a delivery event`));
+    (/^in-app:/.test(event)
+      ? log.warnOnce('_cio', 'tracklet has no in-app messages')
+      : log.warnOnce(call, `"${event}" is not a delivery event`));
   return [
     (event, detail) =>
       listeners[event]?.forEach((listener) => {

@@ -15,6 +15,9 @@ import { MAX_ID_BYTES } from './limits';
 
 declare const __VERSION__: string;
 
+/** track()'s warning for a messageId the collector would refuse (examples/collector/validate.mjs). */
+const BAD_MESSAGE_ID = `messageId must be a non-empty string of at most ${MAX_ID_BYTES} bytes; one is made`;
+
 /** What a call noted at its moment: time (ms), anonymousId and userId. */
 export type Snapshot = [number, string, string | undefined];
 
@@ -87,7 +90,7 @@ export function createMessages(
       },
     };
     if (type == 'page') message.properties = { ...page, ...message.properties };
-    add(type, { ...toEntry(message, io.stringify(message), now), f: 0 }); // age from the call; an own `f`
+    add(type, toEntry(message, io.stringify(message), now)); // its age counts from the call
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */
@@ -120,8 +123,7 @@ export function createMessages(
       const timestamp = ownValue(options, 'timestamp');
       const time = timestamp != null ? parseTimestamp(timestamp, (problem) => log.warn('track', problem)) : undefined;
       let id = ownValue(options, 'messageId') as string | undefined;
-      if (id != null && (typeof id != 'string' || checkId(id)))
-        id = void log.warn('track', `messageId must be a string of 1 to ${MAX_ID_BYTES} bytes, not blank; one is made`);
+      if (id != null && (typeof id != 'string' || checkId(id))) id = void log.warn('track', BAD_MESSAGE_ID);
       toMessageEntry('track', { event, properties }, snapshot, time, id);
     },
     page(snapshot, name, data) {

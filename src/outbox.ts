@@ -58,7 +58,15 @@ let encoder: TextEncoder | undefined;
 export const utf8Bytes = (s: string): number =>
   /^[\0-\x7f]*$/.test(s) ? s.length : (encoder ||= new TextEncoder()).encode(s).length;
 
-export const toEntry = (m: Message, json: string, now: number): Entry => ({ m, s: json, b: utf8Bytes(json), t: now });
+// `f` and `k` are the entry's own: a page's Object.prototype.f or .k must not be read as its state.
+export const toEntry = (m: Message, json: string, now: number): Entry => ({
+  m,
+  s: json,
+  b: utf8Bytes(json),
+  t: now,
+  k: false,
+  f: 0,
+});
 
 export function createOutbox(
   c: Config,

@@ -1,44 +1,73 @@
-// Automatic page views: on SPA navigations and on a restore from the back/forward cache (the
-// one on load is the caller's). A navigation's view waits for a later task, with the URL
-// navigated to: a site that calls page() itself right after pushState (Customer.io's usual
-// setup) or in its popstate listener keeps its own view, name and properties; and by then the app
-// has rendered the page and set its title (a view read at once had the previous page's title).
+// Automatic page views on SPA navigations, from the page's history: pushState and popstate when
+// the URL (without its #hash) changes, replaceState only when the path changes (apps use it to
+// sync query strings, which is not a new page). With `isHashRouted`, the #hash is part of the path
+// (`#/settings`: Vue's and Angular's hash modes); a navigation to a new #hash fires popstate (HTML,
+// "navigate to a fragment"). The views on load and on a restore from the back/forward cache are
+// the tracker's.
+//
+// A navigation's view waits for a later task, with the URL navigated to: a site that calls page()
+// itself right after pushState (Customer.io's usual setup) or in its popstate listener keeps its
+// own view, name and properties (`claim`); and by then the app has rendered the page and set its
+// title (a view read at once had the previous page's title).
 
 import type { IO } from './io';
 
-/** `claim`: the page called page() itself; `track`: a view now; `onNavigate`: the URL changed. */
-export type PageViews = [claim: () => void, track: (url?: string) => void, onNavigate: () => void];
-
-/** `api.page` is the public page() (a view of ours claims nothing); `isOn` is autoTrackPage. */
-export function createPageViews(
+/**
+ * Watches `io.window`'s history; returns `claim`, which the public page() calls: the view of the
+ * navigation due is then the page's own, and is not sent. `buildCalls` builds the calls of this
+ * task now (message.ts): before pushState and replaceState change the URL, so the calls made so
+ * far keep the URL they were made on, and before a navigation's view that is still due.
+ * `sendView(url)` sends an automatic view of `url`.
+ */
+export function watchNavigation(
   io: IO,
-  isOn: boolean,
-  api: { page: (url?: string) => unknown },
-  /** Builds the calls of this task now (message.ts), so a view reads its page's title. */
+  isHashRouted: unknown,
+  sendView: (url: string) => void,
   buildCalls: () => void,
-): PageViews {
-  let navigations = 0;
-  let claimed = 0; // the navigation whose view the page sent itself
-  let dueView: (() => void) | 0 = 0; // the last navigation's view, while it waits for its task
-  const track = (url?: string) => {
-    const n = claimed;
-    if (isOn) api.page(url);
-    claimed = n;
+): () => void {
+  const w = io.window;
+  const l = w.location;
+  const h = w.history;
+  const pathOf = () => l.pathname + (isHashRouted ? l.hash : '');
+  let path = pathOf();
+  let search = l.search;
+  let dueUrl: string | 0 = 0; // the last navigation's URL, while its view waits for a later task
+  // Any timer of ours that finds a view due runs in a later task than the navigation that set it.
+  const sendDueView = () => {
+    if (dueUrl) {
+      sendView(dueUrl);
+      buildCalls(); // now: the view reads the title of its own page
+    }
+    dueUrl = 0;
   };
-  return [
-    () => (claimed = navigations),
-    track,
-    () => {
+  const check = (pathOnly?: boolean) => {
+    if (pathOf() != path || (!pathOnly && l.search != search)) {
       // A navigation before the last one's view was sent (Back then Forward on a busy page): that
       // view goes now, while its page's title is still the document's, before the app renders.
-      if (dueView) {
-        dueView();
+      sendDueView();
+      dueUrl = l.href;
+      io.setTimeout(sendDueView, 0);
+    }
+    path = pathOf();
+    search = l.search;
+  };
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = h[method];
+    h[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      try {
         buildCalls();
+      } catch {
+        // as below: the page's navigation goes first
       }
-      const n = ++navigations;
-      const url = io.window.location.href;
-      const view = () => dueView == view && ((dueView = 0), claimed == n || track(url));
-      io.setTimeout((dueView = view), 0);
-    },
-  ];
+      const result = original.apply(this, args);
+      try {
+        check(method == 'replaceState');
+      } catch {
+        // the page's navigation must succeed whatever tracking does
+      }
+      return result;
+    };
+  }
+  w.addEventListener('popstate', () => check());
+  return () => (dueUrl = 0);
 }

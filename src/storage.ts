@@ -74,10 +74,10 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
       if (memory[key] === value) delete memory[key];
     } catch {
       // quota, private mode or no storage: the value stays in memory. A copy of a cookie (an id)
-      // that holds an older value is deleted (removal needs no quota): with the cookies cleared,
-      // it would bring the previous person back on the next load.
+      // is deleted (removal needs no quota): holding an older value, with the cookies cleared, it
+      // would bring the previous person back on the next load.
       try {
-        if (cookieKeys[key] && ls().getItem(key) !== value) ls().removeItem(key);
+        if (cookieKeys[key]) ls().removeItem(key);
       } catch {
         // no storage at all: nothing older in it either
       }

@@ -12,8 +12,8 @@ import { createSender, type Sender } from './sender';
 import { createTransport, resolveEndpoint } from './transport';
 import { createDeliveryEvents } from './delivery-events';
 import { forgetVisitor, initialConsent, isPrivacySignalled, OPT_OUT_KEY } from './consent';
-import { watchLifecycle, watchNavigation } from './lifecycle';
-import { createPageViews } from './page-views';
+import { watchLifecycle } from './lifecycle';
+import { watchNavigation } from './page-views';
 import { checkEventName, checkId, isObject, ownValue } from './validate';
 import { browserIO, type IO } from './io';
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits';
@@ -108,7 +108,10 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const afterBuild = () => guard('flush', isHidden ? sender.flushOnHide : sender.schedule);
   const messages = createMessages(io, log, identity, callClock, addMessage, reportFailure, afterBuild);
   const [deferCall, runDeferredCalls, dropCalls] = messages;
-  const [claimView, trackPage, onNavigate] = createPageViews(io, config.autoTrackPage !== false, api, runDeferredCalls);
+  // Automatic views (SPA navigations, restores) go straight to the queue: they claim nothing.
+  const isAutoPage = config.autoTrackPage !== false;
+  const sendView = (url?: string) => isAutoPage && consent != 'denied' && deferCall('page', url);
+  const claimView = watchNavigation(io, config.trackHashRoutes, sendView, runDeferredCalls);
   // Public API.
   const startDelivery = () => (outbox.adopt(), sender.flush());
   const methods: Record<MethodName, Method> = {
@@ -163,13 +166,12 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const onShow = () =>
     guard('flush', () => ((isHidden = false), consent == 'granted' && (outbox.adopt(), sender.onVisible())));
   // A restore from the back/forward cache is a view of the page (plausible/analytics#3144).
-  const onRestore = () => (onShow(), trackPage());
+  const onRestore = () => (onShow(), sendView());
   watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush), onRestore);
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
-  watchNavigation(win!, config.trackHashRoutes, runDeferredCalls, onNavigate);
   return core;
 }
 

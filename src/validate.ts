@@ -20,7 +20,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typ
 
 /** `o[key]` when `o` is an object that has `key` itself: an inherited name (a page that extended Object.prototype) is not the caller's. */
 export const ownValue = (o: unknown, key: string): unknown =>
-  isObject(o) && Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  o != null && Object.keys(o).includes(key) ? (o as Record<string, unknown>)[key] : undefined;
 
 /**
  * A backfilled time in ms, from unix seconds, a Date or an ISO string. A number above 1e11 is

@@ -284,7 +284,7 @@ describe("Customer.io's in-app messages (issue 13, item 8)", () => {
     await loaded(p);
     await p.evaluate(() => (window as any)._cio.off('in-app:message-opened', () => {}));
     await collector.waitFor(() => messagesFor(siteId).some((m) => m.event == 'after_in_app'));
-    expect(warnings).toEqual(['tracklet: _cio(): in-app messages are a Customer.io feature tracklet does not have']);
+    expect(warnings).toEqual(['tracklet: _cio(): tracklet has no in-app messages']);
     expect(errors).toEqual([]);
     await context.close();
   });

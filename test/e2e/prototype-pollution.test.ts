@@ -267,8 +267,8 @@ describe.each(POLLUTIONS)('with %s', (_, pollute) => {
 
 describe('named lookups: an inherited name is never found', () => {
   // Each but on() failed on main: the named lookup found the inherited value. Each reads own names
-  // only now (hasOwnProperty, or an object without a prototype). Still open: an outbox entry
-  // adopted from storage (outbox.ts) has no own `f`, so Object.prototype.f marks it in flight.
+  // only now (hasOwnProperty, or an object without a prototype). An outbox entry adopted from
+  // storage and an entry's `k` are covered in test/unit/hostile.test.ts.
   const cases: [name: string, pollute: () => void, calls: string, expectation: (siteId: string) => Promise<void>][] = [
     [
       'tracker.ts identify(): identify({ email }) without an id is refused, not identified as Object.prototype.id',

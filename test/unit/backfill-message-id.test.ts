@@ -79,7 +79,7 @@ describe('a caller-given messageId', () => {
       ['purchased', 'string', false],
     ]);
     expect(s.warnings()).toEqual([
-      `tracklet: track(): messageId must be a string of 1 to ${MAX_ID_BYTES} bytes, not blank; one is made`,
+      `tracklet: track(): messageId must be a non-empty string of at most ${MAX_ID_BYTES} bytes; one is made`,
     ]);
   });
 

@@ -53,6 +53,7 @@ beforeEach(() => {
   expect(document.cookie).toBe('');
   document.head.innerHTML = '';
   delete w._cio;
+  delete w[Symbol.for('tracklet')]; // a new page: no cio.js has run in it
 });
 afterEach(() => {
   vi.useRealTimers();

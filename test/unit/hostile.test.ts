@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_DEPTH } from '../../src/sanitize';
 import { MAX_MESSAGE_BYTES } from '../../src/limits';
-import { bytes, setup, settle, type Setup } from './harness';
+import { bytes, setup, settle, T0, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
@@ -257,6 +257,29 @@ describe('prototype pollution', () => {
       expect(s.sent().map((m: any) => m.event)).toEqual(['still_works']);
       expect((Object.prototype as any).push).toBeUndefined();
       expect(typeof Object.prototype.hasOwnProperty).toBe('function');
+    },
+  );
+
+  // An outbox entry's state is in its own fields `f` (where it is) and `k` (carried by the browser
+  // with our trust): read through the prototype, an `f` kept what another tab left from ever
+  // being sent, and a `k` kept this tab's messages out of storage.
+  it.each(['f', 'k'])(
+    'stores, and sends, what this tab and another left with Object.prototype.%s set',
+    async (name) => {
+      const message = { type: 'track', messageId: 'left-1', event: 'left', properties: {}, context: {} };
+      s.win.localStorage.setItem(`_cio_ob:${'0'.repeat(36)}`, JSON.stringify({ q: [[T0 - 1000, message]] }));
+      (Object.prototype as any)[name] = 1;
+      try {
+        const cio = await s.open({ flushAt: 100, flushIntervalMs: 60_000 });
+        cio.track('stored');
+        await settle();
+        const stored = Object.values(s.outboxes()).flatMap((o: any) => o.q.map(([, m]: [number, any]) => m.event));
+        expect(stored).toContain('stored');
+        await cio.flush();
+      } finally {
+        delete (Object.prototype as any)[name];
+      }
+      expect(s.sent().map((m: any) => m.event)).toEqual(['left', 'stored']);
     },
   );
 });
