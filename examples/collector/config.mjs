@@ -17,9 +17,10 @@ import { DEMO_SITES } from './app.mjs';
 /**
  * `id:api_key[:dashboard_password]`, comma-separated.
  * @param {string} text
+ * @param {string} [from] what the text came from, for the error (`SITES` or `--sites`)
  * @returns {import('./plugins/auth.mjs').Site[]}
  */
-export function parseSites(text) {
+export function parseSites(text, from = 'SITES') {
   return text
     .split(',')
     .map((entry) => entry.trim())
@@ -27,7 +28,7 @@ export function parseSites(text) {
     .map((entry) => {
       const [id, apiKey, password, ...rest] = entry.split(':');
       if (!id || !apiKey || rest.length)
-        throw new Error(`SITES: "${entry}" is not id:api_key or id:api_key:dashboard_password`);
+        throw new Error(`${from}: "${entry}" is not id:api_key or id:api_key:dashboard_password`);
       return password ? { id, apiKey, password } : { id, apiKey };
     });
 }
@@ -48,15 +49,21 @@ export function readConfig(env, argv) {
       'reads-without-key': { type: 'string' },
     },
   });
+  /** A refusal names where the value came from: the flag if given, else the variable. */
+  const from = (/** @type {keyof typeof values} */ flag, /** @type {string} */ variable) =>
+    values[flag] === undefined ? variable : `--${flag}`;
   const portText = values.port ?? env.PORT ?? '8080';
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new Error(`PORT: "${portText}" is not a port number`);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535)
+    throw new Error(`${from('port', 'PORT')}: "${portText}" is not a port number`);
   const sitesText = values.sites ?? env.SITES;
-  const sites = sitesText ? parseSites(sitesText) : Object.entries(DEMO_SITES).map(([id, apiKey]) => ({ id, apiKey }));
-  if (!sites.length) throw new Error('SITES: name at least one site, e.g. SITES=demo:demo-secret');
+  const sites = sitesText
+    ? parseSites(sitesText, from('sites', 'SITES'))
+    : Object.entries(DEMO_SITES).map(([id, apiKey]) => ({ id, apiKey }));
+  if (!sites.length) throw new Error(`${from('sites', 'SITES')}: name at least one site, e.g. SITES=demo:demo-secret`);
   const keyless = values['reads-without-key'] ?? env.READS_WITHOUT_KEY ?? 'loopback';
   if (keyless != 'loopback' && keyless != 'off')
-    throw new Error(`READS_WITHOUT_KEY: "${keyless}" is not loopback or off`);
+    throw new Error(`${from('reads-without-key', 'READS_WITHOUT_KEY')}: "${keyless}" is not loopback or off`);
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',

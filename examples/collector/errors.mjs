@@ -127,7 +127,8 @@ export function refuseOtherMethods(app, url, allowed, detail) {
 /**
  * Turns ajv's first error into `{ error, detail }` naming the field: `missing_field` for a
  * required one, `invalid_field` otherwise, with the field's `description` from the schema when
- * it has one ("limit must be a whole number from 1 to 1000").
+ * it has one ("limit must be a whole number from 1 to 1000"); a name the object does not take is
+ * named first ("segment.conditions.0.whithin is not a field here: …").
  * @param {import('ajv').ErrorObject[]} errors
  * @param {string} _dataVar
  */
@@ -140,5 +141,9 @@ export function formatSchemaErrors(errors, _dataVar) {
   }
   const field = path || 'the body';
   const description = /** @type {any} */ (first.parentSchema)?.description;
-  return new HttpError(400, 'invalid_field', description ? `${field} ${description}` : `${field} ${first.message}`);
+  const said = description ? `${field} ${description}` : `${field} ${first.message}`;
+  // A misspelt name ("whithin") is named first, then what the object may hold.
+  const extra = first.keyword == 'additionalProperties' ? first.params.additionalProperty : undefined;
+  const unknown = extra === undefined ? '' : `${[path, extra].filter(Boolean).join('.')} is not a field here: `;
+  return new HttpError(400, 'invalid_field', unknown + said);
 }

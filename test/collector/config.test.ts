@@ -56,6 +56,14 @@ describe('readConfig', () => {
     expect(() => readConfig(env, [])).toThrow(message);
   });
 
+  it.each([
+    [['--port', 'abc'], '--port: "abc" is not a port number'],
+    [['--sites', 'demo'], '--sites: "demo" is not id:api_key or id:api_key:dashboard_password'],
+    [['--reads-without-key', 'yes'], '--reads-without-key: "yes" is not loopback or off'],
+  ])('names the flag, not the variable, when a flag is refused: %o', (argv, message) => {
+    expect(() => readConfig({}, argv)).toThrow(message);
+  });
+
   it('parseSites keeps the order, so the first site is the demo pages’ site', () => {
     expect(parseSites('b:1,a:2').map((site) => site.id)).toEqual(['b', 'a']);
   });

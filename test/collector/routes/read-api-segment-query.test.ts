@@ -319,7 +319,7 @@ describe('refusals name the field', () => {
     [
       'a misspelt field',
       { conditions: [purchased({ whithin: '3d' })] },
-      'segment.conditions.0 must be an event condition: { kind, event, performed, min, within, where }',
+      'segment.conditions.0.whithin is not a field here: segment.conditions.0 must be an event condition: { kind, event, performed, min, within, where }',
     ],
     [
       'min 0',
