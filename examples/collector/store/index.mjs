@@ -42,8 +42,8 @@ export function openStore(dbPath) {
   // transaction for every batch that arrived in a turn of the event loop: ingest/rows.mjs).
   const insert = db.transaction((/** @type {import('./messages.mjs').MessageRow[][]} */ batches) => {
     const results = messages.insert(batches);
-    for (const result of results) summaries.add(result.ids);
-    return results;
+    summaries.add(results.flatMap((result) => result.stored));
+    return results.map(({ ids, duplicates }) => ({ ids, duplicates }));
   });
   return {
     db,
@@ -59,7 +59,8 @@ export function openStore(dbPath) {
 /**
  * @typedef {object} Store
  * @property {import('better-sqlite3').Database} db the handle (tests read it)
- * @property {ReturnType<typeof createMessages>} messages
+ * @property {Omit<ReturnType<typeof createMessages>, 'insert'> & { insert: (batches: import('./messages.mjs').MessageRow[][]) => { ids: number[], duplicates: number }[] }} messages
+ *   `insert` stores batches and their summaries in one transaction
  * @property {ReturnType<typeof createPeople>} people
  * @property {ReturnType<typeof createAttributes>} attributes
  * @property {ReturnType<typeof createSegments>} segments
