@@ -58,14 +58,25 @@ export function toEvent(row) {
   };
 }
 
+/**
+ * A newly stored message and the person it belongs to once its transaction's identity links are
+ * made (what store/summaries.mjs counts).
+ * @typedef {{ id: number, row: MessageRow, personId: string | null }} StoredMessage
+ */
+
 /** @param {Database} db */
 export function createMessages(db) {
+  // The person is set as the row is written: its userId, else the userId its anonymousId is
+  // linked to, else that anonymousId (NULL with neither). A link made later in the same
+  // transaction moves the row (the trigger on identities) and `insertAll` below.
   const insertMessage = db.prepare(`
     INSERT INTO messages (site_id, message_id, type, name, anonymous_id, user_id,
-      original_timestamp, timestamp_ms, sent_at, received_at_ms, skew_ms, raw)
+      original_timestamp, timestamp_ms, sent_at, received_at_ms, skew_ms, raw, person_id)
     VALUES (@siteId, @messageId, @type, @name, @anonymousId, @userId,
-      @originalTimestamp, @timestampMs, @sentAt, @receivedAtMs, @skewMs, @raw)
-    ON CONFLICT (site_id, message_id) DO NOTHING`);
+      @originalTimestamp, @timestampMs, @sentAt, @receivedAtMs, @skewMs, @raw, COALESCE(@userId,
+        (SELECT i.user_id FROM identities i WHERE i.site_id = @siteId AND i.anonymous_id = @anonymousId), @anonymousId))
+    ON CONFLICT (site_id, message_id) DO NOTHING
+    RETURNING id, person_id`);
   const linkIdentity = db.prepare(`
     INSERT INTO identities (site_id, anonymous_id, user_id, linked_at_ms) VALUES (?, ?, ?, ?)
     ON CONFLICT (site_id, anonymous_id) DO NOTHING`);
@@ -77,28 +88,41 @@ export function createMessages(db) {
     SELECT timestamp_ms / 60000 AS minute, COUNT(*) AS count FROM messages
     WHERE site_id = ? AND timestamp_ms >= ? AND timestamp_ms < ? GROUP BY minute ORDER BY minute`);
 
-  /** One transaction per call, for every batch in it: commits, not rows, are what ingest pays for. */
-  const insertAll = db.transaction((/** @type {MessageRow[][]} */ batches) =>
-    batches.map((rows) => {
-      /** @type {number[]} */
-      const ids = [];
+  /** Call inside a transaction (store/index.mjs): commits, not rows, are what ingest pays for. */
+  const insertAll = (/** @type {MessageRow[][]} */ batches) => {
+    /** @type {Map<string, string>} site and anonymousId → userId, for the links made here */
+    const linked = new Map();
+    const results = batches.map((rows) => {
+      /** @type {StoredMessage[]} */
+      const stored = [];
       for (const row of rows) {
-        if (row.userId && row.anonymousId) linkIdentity.run(row.siteId, row.anonymousId, row.userId, row.receivedAtMs);
-        const { changes, lastInsertRowid } = insertMessage.run(row);
-        if (changes) ids.push(Number(lastInsertRowid));
+        if (row.userId && row.anonymousId) {
+          const { changes } = linkIdentity.run(row.siteId, row.anonymousId, row.userId, row.receivedAtMs);
+          if (changes) linked.set(`${row.siteId}\n${row.anonymousId}`, row.userId);
+        }
+        const inserted = /** @type {{ id: number, person_id: string | null } | undefined} */ (insertMessage.get(row));
+        if (inserted) stored.push({ id: inserted.id, row, personId: inserted.person_id });
       }
-      return { ids, duplicates: rows.length - ids.length };
-    }),
-  );
+      return { ids: stored.map((message) => message.id), duplicates: rows.length - stored.length, stored };
+    });
+    // A visitor linked after some of their messages here were written: those are the person's now.
+    if (linked.size)
+      for (const { stored } of results)
+        for (const message of stored)
+          if (message.row.userId == null && message.row.anonymousId != null)
+            message.personId = linked.get(`${message.row.siteId}\n${message.row.anonymousId}`) ?? message.personId;
+    return results;
+  };
 
   return {
     /**
-     * Stores batches of rows in one transaction, each row not stored before (by site and
-     * messageId); links each anonymousId seen with a userId to that user.
+     * Stores batches of rows (call inside a transaction), each row not stored before (by site
+     * and messageId); links each anonymousId seen with a userId to that user.
      * @param {MessageRow[][]} batches
-     * @returns {{ ids: number[], duplicates: number }[]} per batch: the new rows' ids, and how many were already stored
+     * @returns {{ ids: number[], duplicates: number, stored: StoredMessage[] }[]} per batch: the
+     *   new rows' ids, how many were already stored, and the new rows with their person
      */
-    insert: (batches) => insertAll(batches),
+    insert: insertAll,
     /**
      * @param {string} siteId
      * @param {number[]} ids

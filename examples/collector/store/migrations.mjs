@@ -1,6 +1,7 @@
 // The schema, as an ordered list of migrations: `PRAGMA user_version` says how many have run, so
 // opening a database made by an older collector brings it up to date and a new one starts at the end.
 import { addPeopleAndSegments } from './migrations-people.mjs';
+import { seekVisitorMessages } from './migrations-ingest.mjs';
 
 /** @typedef {import('better-sqlite3').Database} Database */
 
@@ -73,6 +74,7 @@ const MIGRATIONS = [
     else db.exec(SCHEMA_V1);
   },
   addPeopleAndSegments,
+  seekVisitorMessages,
 ];
 
 /**

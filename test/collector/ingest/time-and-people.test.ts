@@ -104,6 +104,27 @@ describe('people', () => {
     ]);
   });
 
+  it('counts a visitor’s messages for the person they are identified as later in the same batch', async () => {
+    await send([
+      track('browsed', { anonymousId: 'browser-3', timestamp: at(6) }),
+      track('signed_up', { anonymousId: 'browser-3', userId: 'bob', timestamp: at(7) }),
+      track('browsed', { anonymousId: 'browser-3', timestamp: at(8) }),
+    ]);
+    const { body } = await getJson(`${collector.url}/api/people/browser-3`);
+    expect(body.person).toMatchObject({
+      id: 'bob',
+      userId: 'bob',
+      anonymousIds: ['browser-3'],
+      events: 3,
+      firstAt: at(6),
+      lastAt: at(8),
+    });
+    expect(body.timeline.map((e: any) => e.person.id)).toEqual(['bob', 'bob', 'bob']);
+    expect((await getJson(`${collector.url}/api/people?search=browser-3`)).body.people.map((p: any) => p.id)).toEqual([
+      'bob',
+    ]);
+  });
+
   it('finds the merged person by any of their anonymousIds', async () => {
     const { body } = await getJson(`${collector.url}/api/people/browser-1`);
     expect(body.person.userId).toBe('alice');
@@ -112,9 +133,9 @@ describe('people', () => {
   it('lists people once each, identified and anonymous', async () => {
     const { body } = await getJson(`${collector.url}/api/people`);
     const ids = body.people.map((p: any) => p.id);
-    // Everyone this file sent to, once each: track()'s default visitor anon-1, visitor-a, and
-    // alice (browser-1 and browser-2 are hers, not people of their own).
-    expect([...ids].sort()).toEqual(['alice', 'anon-1', 'visitor-a']);
+    // Everyone this file sent to, once each: track()'s default visitor anon-1, visitor-a, alice
+    // (browser-1 and browser-2 are hers, not people of their own) and bob (browser-3).
+    expect([...ids].sort()).toEqual(['alice', 'anon-1', 'bob', 'visitor-a']);
   });
 
   it('answers 404 for someone it never saw', async () => {

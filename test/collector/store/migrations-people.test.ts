@@ -91,3 +91,28 @@ it('counts the old messages in segments and in the event names', async () => {
     ['browsed', 1],
   ]);
 });
+
+it('moves an old visitor’s messages to the person they are identified as after the migration', async () => {
+  const batch = [
+    {
+      type: 'identify',
+      messageId: 'm6',
+      anonymousId: 'guest',
+      userId: 'gus',
+      timestamp: '2026-11-04T00:00:00.000Z',
+      traits: {},
+    },
+  ];
+  const sent = await fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    body: JSON.stringify({ writeKey: 'demo', sentAt: '2026-11-29T12:00:00.000Z', batch }),
+  });
+  expect(sent.status).toBe(200);
+  const { person, timeline } = await read('/api/people/guest');
+  expect(person).toMatchObject({ id: 'gus', userId: 'gus', anonymousIds: ['guest'], events: 2 });
+  expect(timeline.map((e: any) => [e.messageId, e.person.id])).toEqual([
+    ['m5', 'gus'],
+    ['m6', 'gus'],
+  ]);
+  expect((await read('/api/people')).people.map((p: any) => p.id)).toEqual(['gus', 'ann']);
+});
