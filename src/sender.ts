@@ -1,6 +1,7 @@
-// Moves messages from the outbox to the collector. When is drain.ts's (batches, timers, backoff);
-// here is how: each batch in one request, gzipped where possible and keepalive within the quota,
-// the answer acted on (answer.ts), and what is left handed to the browser when the page hides.
+// Moves messages from the outbox to the collector. When is drain.ts's (batches, timers, backoff,
+// up to four requests at once); here is how: each batch in one request, gzipped where agreed and
+// keepalive within the quota, the answer acted on (answer.ts), and what is left handed to the
+// browser when the page hides (gzip bodies made ahead where agreed, else plain JSON).
 //
 // The life of an outbox entry here. `Entry.f` says where it is; `Entry.k` that the browser
 // carries it with our trust (it stays in memory, no longer stored).
@@ -14,8 +15,8 @@
 // |                  |                                               | the answer
 // | in keepalive     | posted with keepalive, within the page's      | the answer; if it fails while hidden, it stays
 // | (IN_KEEPALIVE)   | 64 KiB quota (it may outlive the page)        | (untrusted) until visible
-// | in beacon        | handed to sendBeacon at a hide                | removed if trusted; waiting at visible if not
-// | (IN_BEACON)      |                                               |
+// | in beacon        | handed to sendBeacon at a hide (its gzip body | removed if trusted; waiting at visible if not
+// | (IN_BEACON)      | made ahead if fresh and unchanged, else JSON) |
 // | in last try      | at a hide, not even one message fits a        | the answer; a second hide leaves it alone
 // | (IN_LAST_TRY)    | beacon: one fetch, keepalive if it fits       |
 // | removed          | a 2xx; a permanent refusal; a trusted beacon  | -
@@ -30,7 +31,7 @@
 import type { Config } from './types';
 import type { Entry, Outbox } from './outbox';
 import type { Storage } from './storage';
-import type { Transport } from './transport';
+import type { Response, Transport } from './transport';
 import type { Log } from './log';
 import type { IO } from './io';
 import { utf8Bytes } from './outbox';
@@ -39,6 +40,12 @@ import { createDrain, pickBatch, type PostResult } from './drain';
 
 /** Browsers share one 64 KiB budget for keepalive fetches and beacons across the whole page. */
 export const KEEPALIVE_QUOTA_BYTES = 65_536;
+
+/**
+ * How long gzip bodies made ahead of a page hide stay usable: a body's `sentAt` is when it was
+ * made, and a collector moves its timestamps by `receivedAt - sentAt` (clock-skew correction).
+ */
+const PREPARED_MAX_AGE_MS = 1000;
 
 const IN_FETCH = 1;
 const IN_KEEPALIVE = 2;
@@ -96,12 +103,78 @@ function endpointMemory(
   ];
 }
 
+/** Entries, their request's gzip body (none where the stream broke), and when it was made (ms). */
+type GzipBody = [chunk: Entry[], body: ArrayBuffer | void, madeAt: number];
+
+/**
+ * Gzip bodies of what waits, made ahead for a page hide (CompressionStream is asynchronous, and
+ * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages, where
+ * gzip is agreed; `handOverPrepared` hands to `handOver` those whose entries are unchanged
+ * (`isUnchanged`); `gzipBody` gives a request's gzip body, made ahead or made now (none where the
+ * stream broke: the body goes plain). Only bodies younger than PREPARED_MAX_AGE_MS are used.
+ */
+function gzipAhead(
+  io: IO,
+  waitingEntries: () => Entry[],
+  pickNext: (from: Entry[]) => Entry[],
+  toRequestBody: (batch: Entry[]) => string,
+): [
+  prepareBodies: () => Promise<void>,
+  handOverPrepared: (
+    isUnchanged: (chunk: Entry[]) => boolean,
+    handOver: (chunk: Entry[], body: ArrayBuffer) => void,
+  ) => void,
+  gzipBody: (batch: Entry[], json: string) => Promise<ArrayBuffer | void>,
+] {
+  let prepared: GzipBody[] = [];
+  let isPreparing = false;
+  let isStale = false;
+  const isFresh = (made: GzipBody) => io.now() - made[2] < PREPARED_MAX_AGE_MS;
+  const madeFor = (batch: Entry[]) =>
+    prepared.find((made) => isFresh(made) && made[0].length == batch.length && made[0].every((e, i) => e == batch[i]));
+  // All compressed at once; a stream the page or the browser broke leaves that body out.
+  const gzip = (json: string) => io.gzip!(json).catch(() => {});
+  const prepareBodies = async () => {
+    if (isPreparing) return void (isStale = true);
+    isPreparing = true;
+    do {
+      isStale = false;
+      const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>, number][] = [];
+      for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length)) {
+        chunk = pickNext(waiting);
+        made.push(madeFor(chunk) || [chunk, gzip(toRequestBody(chunk)), io.now()]);
+      }
+      for (const m of made) m[1] = await m[1];
+      prepared = made as GzipBody[];
+    } while (isStale);
+    isPreparing = false;
+  };
+  return [
+    prepareBodies,
+    (isUnchanged, handOver) => {
+      for (const made of prepared) if (made[1] && isFresh(made) && isUnchanged(made[0])) handOver(made[0], made[1]);
+    },
+    async (batch, json) => madeFor(batch)?.[1] || gzip(json),
+  ];
+}
+
+/** Refused by size: RudderStack answers 413 "request size exceeds max limit"; Jitsu 400 "message size N is too big". */
+const isRefusedBySize = ({ status, said }: Response) =>
+  status == 413 || (status == 400 && /too (big|large)|exceed/i.test(said!));
+
 export interface Sender {
   /** A message was added: send now if a batch is due, else make sure a timer will. */
   schedule(): void;
   /** Send everything unsent, one request at a time; resolves when done or blocked. Never rejects. */
   flush(): Promise<void>;
-  /** The page is hiding: hand everything unsent to the browser with beacons. */
+  /**
+   * The page is hiding: hand everything unsent to the browser with beacons. What the browser
+   * already carries (keepalive, beacons) survives the page; first go the gzip bodies made ahead
+   * whose entries all wait still (where gzip is agreed), then plain chunks within what is left of
+   * the quota, a refused chunk halved until the browser takes it. When not even one message fits,
+   * the quota is spent: one fetch is the last try (keepalive if the quota allows, else plain: it
+   * may die with the page), and the rest stays stored.
+   */
   flushOnHide(): void;
   /** The page is visible again: what beacons carried without trust may be sent again. */
   onVisible(): void;
@@ -131,13 +204,14 @@ export function createSender(
   const [isGzipAgreed, agreeGzip, requestLimit, limitRequests] = endpointMemory(config, store, transport.url);
   /** Carried by the browser at a hide without trust: waiting again when the page is visible. */
   let untrusted: Entry[] = [];
-
   const isOnline = () => io.navigator.onLine !== false;
   const [toRequestBody, pickRequest] = requestBodies(config, io);
   const waitingEntries = () => outbox.entries().filter((e) => !e.f);
   /** Back to waiting: in no request, and no longer trusted to the browser. */
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
   const warnFailure = (error: unknown) => log.warn('flush', error);
+  const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
+  const [prepareBodies, handOverPrepared, gzipBody] = gzipAhead(io, waitingEntries, pickNext, toRequestBody);
 
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
@@ -149,12 +223,7 @@ export function createSender(
     // quota. Not while hidden: a page hide hands over in the same task, with beacons.
     let isGzip = !!io.gzip && isGzipAgreed() && !isHidden;
     if (isGzip) {
-      let gzipped: ArrayBuffer | undefined;
-      try {
-        gzipped = await io.gzip!(json);
-      } catch {
-        // a stream the page or the browser broke: this body goes plain
-      }
+      const gzipped = await gzipBody(batch, json);
       // Meanwhile the page hid (beacons carry some of these now) or consent was refused.
       if (!canSend() || batch.some((e) => e.f != IN_FETCH)) return void release(batch.filter((e) => e.f == IN_FETCH));
       if ((isGzip = !!gzipped)) size = (body = gzipped!).byteLength;
@@ -168,10 +237,9 @@ export function createSender(
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again
     release(batch);
-    // Refused by size (RudderStack: 413 "request size exceeds max limit"; Jitsu: "message size N
-    // is too big"): the drain sends it again in halves, requests no bigger than its first half
+    // Refused by size: the drain sends it again in halves, requests no bigger than its first half
     // (+1: pickBatch counts a comma for every message, one more than the body has).
-    if ((answer.status == 413 || (answer.status == 400 && /too (big|large)|exceed/i.test(answer.said!))) && batch[1])
+    if (isRefusedBySize(answer) && batch[1])
       return limitRequests(utf8Bytes(toRequestBody(batch.slice(0, (batch.length + 1) >> 1))) + 1);
     const verdict = classifyStatus(answer.status, isGzip, !!answer.rejected);
     if (verdict == 'sent' && /"acceptEncoding":"gzip"/.test(answer.said!)) agreeGzip('1');
@@ -180,39 +248,44 @@ export function createSender(
     agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
-
   const canPost = () => canSend() && isOnline();
-  const postNext = (waiting: Entry[]) => postBatch(pickRequest(waiting, requestLimit()));
+  const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting));
   const [drain, schedule] = createDrain(config, io, log, waitingEntries, canPost, postNext, isAnswering());
-
   return {
-    schedule,
+    schedule() {
+      schedule();
+      if (io.gzip && isGzipAgreed() && !isHidden) void prepareBodies();
+    },
     flush: () => drain(true),
     isFailing: () => isFailing() || !isOnline(),
     flushOnHide() {
       isHidden = true;
       if (!canSend()) return;
-      // What the browser already carries (keepalive, beacons) survives the page; the rest goes now,
-      // in chunks within what is left of the quota, a refused chunk halved until the browser takes it.
       let notCarried = outbox.entries().filter((e) => !e.f || e.f == IN_FETCH);
       let quotaBytes = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
       const isTrusted = isAnswering() && isOnline();
-      while (notCarried.length) {
-        const chunk = pickRequest(notCarried, Math.min(quotaBytes, requestLimit()));
-        const body = toRequestBody(chunk);
-        const bytes = utf8Bytes(body);
-        if (transport.beacon(body)) {
+      const handOver = (chunk: Entry[], body: string | ArrayBuffer) => {
+        const isGzip = typeof body != 'string';
+        const isTaken = transport.beacon(body, isGzip);
+        if (isTaken) {
+          const bytes = isGzip ? body.byteLength : utf8Bytes(body);
           beaconBytes += bytes;
           quotaBytes -= bytes;
           log.debug('beacon', chunk.length);
           chunk.forEach((e) => (e.f = IN_BEACON));
           if (!isTrusted) untrusted.push(...chunk);
           notCarried = notCarried.filter((e) => e.f != IN_BEACON);
-        } else if (chunk.length > 1) {
-          quotaBytes = bytes >> 1;
+        }
+        return isTaken;
+      };
+      if (isGzipAgreed()) handOverPrepared((chunk) => chunk.every((e) => notCarried.includes(e)), handOver);
+      while (notCarried.length) {
+        const chunk = pickRequest(notCarried, Math.min(quotaBytes, requestLimit()));
+        const body = toRequestBody(chunk);
+        if (handOver(chunk, body)) continue;
+        if (chunk.length > 1) {
+          quotaBytes = utf8Bytes(body) >> 1;
         } else {
-          // Not even one message fits: the quota is spent. One fetch is the last try (keepalive if
-          // the quota allows, else plain: it may die with the page); the rest stays stored.
           postBatch(chunk).catch(warnFailure);
           chunk.forEach((e) => (e.f = IN_LAST_TRY)); // a second hide event must not send it again
           break;

@@ -25,9 +25,10 @@ export interface Transport {
   post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
   /**
    * Hand a body to the browser for delivery after the page is gone: sendBeacon, or a keepalive
-   * fetch where there is no sendBeacon. False when the browser refused it (quota, size).
+   * fetch where there is no sendBeacon; a gzip body (`isGzip`) to `?encoding=gzip`, as `post`
+   * sends it. False when the browser refused it (quota, size).
    */
-  beacon(body: string): boolean;
+  beacon(body: BodyInit, isGzip?: boolean): boolean;
 }
 
 const headers = { 'Content-Type': 'text/plain;charset=UTF-8' };
@@ -71,14 +72,15 @@ export function resolveEndpoint(
 }
 
 export function createTransport(url: string, io: IO): Transport {
+  // The encoding goes in the query: a Content-Encoding header would need a CORS preflight (and a
+  // beacon cannot set one).
+  const urlFor = (isGzip?: boolean) => (isGzip ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url);
   const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
     const abort = new AbortController();
     let timer: unknown;
     try {
       timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
-
-      // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
-      const res = await io.fetch!(isGzip ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url, {
+      const res = await io.fetch!(urlFor(isGzip), {
         method: 'POST',
         body,
         keepalive,
@@ -113,13 +115,13 @@ export function createTransport(url: string, io: IO): Transport {
   return {
     url,
     post,
-    beacon(body) {
+    beacon(body, isGzip) {
       if (!io.sendBeacon) {
-        void post(body, true);
+        void post(body, true, isGzip);
         return true;
       }
       try {
-        return io.sendBeacon(url, new Blob([body], { type: headers['Content-Type'] }));
+        return io.sendBeacon(urlFor(isGzip), new Blob([body as BlobPart], { type: headers['Content-Type'] }));
       } catch {
         return false; // some browsers throw instead of returning false over the quota
       }
