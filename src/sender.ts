@@ -103,15 +103,21 @@ function endpointMemory(
   ];
 }
 
-/** Entries, their request's gzip body (none where the stream broke), and when it was made (ms). */
-type GzipBody = [chunk: Entry[], body: ArrayBuffer | void, madeAt: number];
+/** The gzip of `json`; none where the page or the browser broke the stream (the body goes plain). */
+async function gzipOf(io: IO, json: string): Promise<ArrayBuffer | void> {
+  try {
+    return await io.gzip!(json);
+  } catch {
+    // a broken CompressionStream: the caller sends JSON
+  }
+}
 
 /**
  * Gzip bodies of what waits, made ahead for a page hide (CompressionStream is asynchronous, and
  * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages, where
- * gzip is agreed; `handOverPrepared` hands to `handOver` those whose entries are unchanged
- * (`isUnchanged`); `gzipBody` gives a request's gzip body, made ahead or made now (none where the
- * stream broke: the body goes plain). Only bodies younger than PREPARED_MAX_AGE_MS are used.
+ * gzip is agreed (all at once; a body whose stream broke is left out, its entries go plain);
+ * `handOverPrepared` hands to `handOver` those whose entries are unchanged (`isUnchanged`), if
+ * they were made under PREPARED_MAX_AGE_MS ago.
  */
 function gzipAhead(
   io: IO,
@@ -124,37 +130,34 @@ function gzipAhead(
     isUnchanged: (chunk: Entry[]) => boolean,
     handOver: (chunk: Entry[], body: ArrayBuffer) => void,
   ) => void,
-  gzipBody: (batch: Entry[], json: string) => Promise<ArrayBuffer | void>,
 ] {
-  let prepared: GzipBody[] = [];
+  let prepared: [Entry[], ArrayBuffer | void][] = [];
+  let preparedAt = 0;
   let isPreparing = false;
   let isStale = false;
-  const isFresh = (made: GzipBody) => io.now() - made[2] < PREPARED_MAX_AGE_MS;
-  const madeFor = (batch: Entry[]) =>
-    prepared.find((made) => isFresh(made) && made[0].length == batch.length && made[0].every((e, i) => e == batch[i]));
-  // All compressed at once; a stream the page or the browser broke leaves that body out.
-  const gzip = (json: string) => io.gzip!(json).catch(() => {});
   const prepareBodies = async () => {
     if (isPreparing) return void (isStale = true);
     isPreparing = true;
-    do {
-      isStale = false;
-      const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>, number][] = [];
-      for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length)) {
-        chunk = pickNext(waiting);
-        made.push(madeFor(chunk) || [chunk, gzip(toRequestBody(chunk)), io.now()]);
-      }
-      for (const m of made) m[1] = await m[1];
-      prepared = made as GzipBody[];
-    } while (isStale);
-    isPreparing = false;
+    try {
+      do {
+        isStale = false;
+        const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>][] = [];
+        for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length))
+          made.push([(chunk = pickNext(waiting)), gzipOf(io, toRequestBody(chunk))]);
+        preparedAt = io.now();
+        for (const m of made) m[1] = await m[1];
+        prepared = made as typeof prepared;
+      } while (isStale);
+    } finally {
+      isPreparing = false;
+    }
   };
   return [
     prepareBodies,
     (isUnchanged, handOver) => {
-      for (const made of prepared) if (made[1] && isFresh(made) && isUnchanged(made[0])) handOver(made[0], made[1]);
+      if (io.now() - preparedAt < PREPARED_MAX_AGE_MS)
+        for (const [chunk, body] of prepared) if (body && isUnchanged(chunk)) handOver(chunk, body);
     },
-    async (batch, json) => madeFor(batch)?.[1] || gzip(json),
   ];
 }
 
@@ -211,7 +214,7 @@ export function createSender(
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
   const warnFailure = (error: unknown) => log.warn('flush', error);
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
-  const [prepareBodies, handOverPrepared, gzipBody] = gzipAhead(io, waitingEntries, pickNext, toRequestBody);
+  const [prepareBodies, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody);
 
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
@@ -223,7 +226,7 @@ export function createSender(
     // quota. Not while hidden: a page hide hands over in the same task, with beacons.
     let isGzip = !!io.gzip && isGzipAgreed() && !isHidden;
     if (isGzip) {
-      const gzipped = await gzipBody(batch, json);
+      const gzipped = await gzipOf(io, json);
       // Meanwhile the page hid (beacons carry some of these now) or consent was refused.
       if (!canSend() || batch.some((e) => e.f != IN_FETCH)) return void release(batch.filter((e) => e.f == IN_FETCH));
       if ((isGzip = !!gzipped)) size = (body = gzipped!).byteLength;
@@ -254,7 +257,7 @@ export function createSender(
   return {
     schedule() {
       schedule();
-      if (io.gzip && isGzipAgreed() && !isHidden) void prepareBodies();
+      if (io.gzip && isGzipAgreed() && !isHidden) prepareBodies().catch(warnFailure);
     },
     flush: () => drain(true),
     isFailing: () => isFailing() || !isOnline(),

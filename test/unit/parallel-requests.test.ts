@@ -131,4 +131,22 @@ describe('gzip bodies made ahead for the page hide', () => {
     );
     expect(bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual(['a', 'b']);
   });
+
+  it('hands plain beacons over, and lets nothing reach the page, when CompressionStream throws', async () => {
+    s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
+    const broken = () => {
+      throw new TypeError('CompressionStream broken');
+    };
+    const cio = await s.open({}, { gzip: broken });
+    const error = vi.fn();
+    cio.on('error', error);
+    cio.track('a');
+    await vi.advanceTimersByTimeAsync(10);
+    cio.track('b');
+    s.hide();
+    const bodies = await s.beaconBodies();
+    expect(bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual(['a', 'b']);
+    expect(s.beacons.map((b) => b.url)).toEqual([BATCH_URL]);
+    expect(error).not.toHaveBeenCalled();
+  });
 });
