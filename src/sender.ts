@@ -115,7 +115,8 @@ async function gzipOf(io: IO, json: string): Promise<ArrayBuffer | void> {
 /**
  * Gzip bodies of what waits, made ahead for a page hide (CompressionStream is asynchronous, and
  * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages, where
- * gzip is agreed (all at once; a body whose stream broke is left out, its entries go plain);
+ * gzip is agreed and the collector is not failing (a backlog is not gzipped again every task),
+ * all at once (a body whose stream broke is left out: its entries go plain);
  * `handOverPrepared` hands to `handOver` those whose entries are unchanged (`isUnchanged`), if
  * they were made under PREPARED_MAX_AGE_MS ago.
  */
@@ -133,24 +134,16 @@ function gzipAhead(
 ] {
   let prepared: [Entry[], ArrayBuffer | void][] = [];
   let preparedAt = 0;
-  let isPreparing = false;
-  let isStale = false;
+  /** The latest preparation: one that ends after a later one began is thrown away. */
+  let latest = 0;
   const prepareBodies = async () => {
-    if (isPreparing) return void (isStale = true);
-    isPreparing = true;
-    try {
-      do {
-        isStale = false;
-        const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>][] = [];
-        for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length))
-          made.push([(chunk = pickNext(waiting)), gzipOf(io, toRequestBody(chunk))]);
-        preparedAt = io.now();
-        for (const m of made) m[1] = await m[1];
-        prepared = made as typeof prepared;
-      } while (isStale);
-    } finally {
-      isPreparing = false;
-    }
+    const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>][] = [];
+    const madeAt = io.now();
+    const preparation = ++latest;
+    for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length))
+      made.push([(chunk = pickNext(waiting)), gzipOf(io, toRequestBody(chunk))]);
+    for (const m of made) m[1] = await m[1];
+    if (preparation == latest) [prepared, preparedAt] = [made as typeof prepared, madeAt];
   };
   return [
     prepareBodies,
@@ -257,7 +250,7 @@ export function createSender(
   return {
     schedule() {
       schedule();
-      if (io.gzip && isGzipAgreed() && !isHidden) prepareBodies().catch(warnFailure);
+      if (io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing()) prepareBodies().catch(warnFailure);
     },
     flush: () => drain(true),
     isFailing: () => isFailing() || !isOnline(),
