@@ -121,9 +121,8 @@ export function createDrain(
         .then(() => {
           posts = posts.filter((p) => p != post);
           postMore();
-        })
-        .catch(warnFailure)
-        .then(() => void (posts.length || endDrain()));
+          if (!posts.length) endDrain();
+        });
       posts.push(post);
     }
   };
@@ -133,8 +132,10 @@ export function createDrain(
     while (posts.length) await posts[0];
   };
   const drain = (sendAll: boolean, _?: unknown): Promise<void> => {
-    if (!posts.length) io.clearTimeout(timer);
-    if (!posts.length) timer = 0;
+    if (!posts.length) {
+      io.clearTimeout(timer);
+      timer = 0;
+    }
     // A flush during a drain makes it take every message, those that arrived since too.
     if (sendAll) isSendingAll = !(isStopped = false);
     postMore();

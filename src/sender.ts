@@ -261,10 +261,8 @@ export function createSender(
       let quotaBytes = KEEPALIVE_QUOTA_BYTES - keepaliveBytes - beaconBytes;
       const isTrusted = isAnswering() && isOnline();
       const handOver = (chunk: Entry[], body: string | ArrayBuffer) => {
-        const isGzip = typeof body != 'string';
-        const isTaken = transport.beacon(body, isGzip);
-        if (isTaken) {
-          const bytes = isGzip ? body.byteLength : utf8Bytes(body);
+        const bytes = transport.beacon(body);
+        if (bytes) {
           beaconBytes += bytes;
           quotaBytes -= bytes;
           log.debug('beacon', chunk.length);
@@ -272,7 +270,7 @@ export function createSender(
           if (!isTrusted) untrusted.push(...chunk);
           notCarried = notCarried.filter((e) => e.f != IN_BEACON);
         }
-        return isTaken;
+        return bytes;
       };
       if (isGzipAgreed()) handOverPrepared((chunk) => chunk.every((e) => notCarried.includes(e)), handOver);
       while (notCarried.length) {

@@ -25,10 +25,10 @@ export interface Transport {
   post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
   /**
    * Hand a body to the browser for delivery after the page is gone: sendBeacon, or a keepalive
-   * fetch where there is no sendBeacon; a gzip body (`isGzip`) to `?encoding=gzip`, as `post`
-   * sends it. False when the browser refused it (quota, size).
+   * fetch where there is no sendBeacon; an ArrayBuffer is a gzip body, sent to `?encoding=gzip`
+   * as `post` sends it. Returns the bytes handed over, 0 when the browser refused it (quota, size).
    */
-  beacon(body: BodyInit, isGzip?: boolean): boolean;
+  beacon(body: string | ArrayBuffer): number;
 }
 
 const headers = { 'Content-Type': 'text/plain;charset=UTF-8' };
@@ -115,15 +115,15 @@ export function createTransport(url: string, io: IO): Transport {
   return {
     url,
     post,
-    beacon(body, isGzip) {
-      if (!io.sendBeacon) {
-        void post(body, true, isGzip);
-        return true;
-      }
+    beacon(body) {
+      const isGzip = typeof body != 'string';
+      const blob = new Blob([body], { type: headers['Content-Type'] });
       try {
-        return io.sendBeacon(urlFor(isGzip), new Blob([body as BlobPart], { type: headers['Content-Type'] }));
+        return (io.sendBeacon ? io.sendBeacon(urlFor(isGzip), blob) : (void post(body, true, isGzip), 1))
+          ? blob.size
+          : 0;
       } catch {
-        return false; // some browsers throw instead of returning false over the quota
+        return 0; // some browsers throw instead of returning false over the quota
       }
     },
   };
