@@ -212,7 +212,7 @@ export function createSender(
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
     const json = toRequestBody(batch);
-    let body: BodyInit = json;
+    let body: string | ArrayBuffer = json;
     let size = utf8Bytes(json);
     batch.forEach((e) => (e.f = IN_FETCH));
     // Gzip takes a 32 KB batch of ~560 B messages to ~40 B a message, on the wire and in the
@@ -228,7 +228,7 @@ export function createSender(
     if (keepalive) keepaliveBytes += size;
     if (keepalive) batch.forEach((e) => (e.f = IN_KEEPALIVE));
     log.debug('flush', batch.length);
-    const answer = await transport.post(body, keepalive, isGzip);
+    const answer = await transport.post(body, keepalive);
     if (keepalive) keepaliveBytes -= size;
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again

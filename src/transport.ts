@@ -21,8 +21,8 @@ export interface Response {
 export interface Transport {
   /** Where batches go (resolveEndpoint). */
   url: string;
-  /** POST a JSON body, or its gzip (`isGzip`: sent to `?encoding=gzip`, see docs/protocol.md). */
-  post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
+  /** POST a JSON body, or its gzip (an ArrayBuffer: sent to `?encoding=gzip`, see docs/protocol.md). */
+  post(body: string | ArrayBuffer, keepalive: boolean): Promise<Response>;
   /**
    * Hand a body to the browser for delivery after the page is gone: sendBeacon, or a keepalive
    * fetch where there is no sendBeacon; an ArrayBuffer is a gzip body, sent to `?encoding=gzip`
@@ -74,13 +74,14 @@ export function resolveEndpoint(
 export function createTransport(url: string, io: IO): Transport {
   // The encoding goes in the query: a Content-Encoding header would need a CORS preflight (and a
   // beacon cannot set one).
-  const urlFor = (isGzip?: boolean) => (isGzip ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url);
-  const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
+  const urlFor = (body: string | ArrayBuffer) =>
+    typeof body != 'string' ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url;
+  const post = async (body: string | ArrayBuffer, keepalive: boolean): Promise<Response> => {
     const abort = new AbortController();
     let timer: unknown;
     try {
       timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
-      const res = await io.fetch!(urlFor(isGzip), {
+      const res = await io.fetch!(urlFor(body), {
         method: 'POST',
         body,
         keepalive,
@@ -116,12 +117,9 @@ export function createTransport(url: string, io: IO): Transport {
     url,
     post,
     beacon(body) {
-      const isGzip = typeof body != 'string';
       const blob = new Blob([body], { type: headers['Content-Type'] });
       try {
-        return (io.sendBeacon ? io.sendBeacon(urlFor(isGzip), blob) : (void post(body, true, isGzip), 1))
-          ? blob.size
-          : 0;
+        return (io.sendBeacon ? io.sendBeacon(urlFor(body), blob) : (void post(body, true), 1)) ? blob.size : 0;
       } catch {
         return 0; // some browsers throw instead of returning false over the quota
       }
