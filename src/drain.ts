@@ -8,7 +8,6 @@ import type { Config } from './types';
 import type { Entry } from './outbox';
 import type { IO } from './io';
 import type { Log } from './log';
-import { utf8Bytes } from './outbox';
 
 /**
  * Requests in flight at once in a burst. Chromium opens at most six connections per host (its
@@ -33,11 +32,12 @@ export type PostResult = boolean | number | void;
 export type Drain = [drain: (sendAll: boolean) => Promise<void>, schedule: () => void];
 
 /**
- * The oldest entries of `from` whose request body (made by `toBody`) fits in `limitBytes`; the
- * oldest alone if even it does not, so that a batch is never empty.
+ * The oldest entries of `from` whose request body fits in `limitBytes`, counting `emptyBodyBytes`
+ * for the body around them and a comma for each; the oldest alone if even it does not, so that a
+ * batch is never empty.
  */
-export function pickBatch(from: Entry[], limitBytes: number, toBody: (batch: Entry[]) => string): Entry[] {
-  let size = utf8Bytes(toBody([]));
+export function pickBatch(from: Entry[], limitBytes: number, emptyBodyBytes: number): Entry[] {
+  let size = emptyBodyBytes;
   let count = 0;
   while (count < from.length && (size += from[count].b + 1) <= limitBytes) count++;
   return from.slice(0, count || 1);

@@ -71,7 +71,7 @@ function requestBodies(
     (from, limit) => {
       const context = contextOf(from[0]);
       const other = from.findIndex((e) => contextOf(e) != context);
-      return pickBatch(other < 0 ? from : from.slice(0, other), limit, (batch) => toRequestBody(batch, context));
+      return pickBatch(other < 0 ? from : from.slice(0, other), limit, utf8Bytes(toRequestBody([], context)));
     },
   ];
 }
