@@ -79,7 +79,8 @@ function requestBodies(
 /**
  * What is known of the endpoint at `url`, kept across page loads under ENDPOINT_KEY + `url`:
  * whether gzip is agreed (`agreeGzip('1')`: a 2xx said `acceptEncoding: "gzip"`; `'0'`: a gzip
- * body was refused; before either, the site's `gzip` option decides), and the largest request
+ * body was refused; before either, the site's `gzip` option decides; true when that changed what
+ * was known), and the largest request
  * body in bytes of JSON (`limitRequests` after a refusal by size; else `maxBatchBytes`).
  */
 function endpointMemory(
@@ -88,7 +89,7 @@ function endpointMemory(
   url: string,
 ): [
   isGzipAgreed: () => boolean,
-  agreeGzip: (state: string) => void,
+  agreeGzip: (state: string) => boolean,
   requestLimit: () => number,
   limitRequests: (bytes: number) => true,
 ] {
@@ -97,7 +98,7 @@ function endpointMemory(
   const remember = () => store.set(key, gzipState + ' ' + (limit || 0));
   return [
     () => gzipState == '1' || (!!config.gzip && gzipState != '0'),
-    (state) => gzipState != state && ((gzipState = state), remember()),
+    (state) => gzipState != state && ((gzipState = state), remember(), true),
     () => Math.min(config.maxBatchBytes, +limit || 1e9),
     (bytes) => ((limit = '' + bytes), remember(), true), // true: the drain goes on
   ];
@@ -114,8 +115,9 @@ async function gzipOf(io: IO, json: string): Promise<ArrayBuffer | void> {
 
 /**
  * Gzip bodies of what waits, made ahead for a page hide (CompressionStream is asynchronous, and
- * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages, where
- * gzip is agreed and the collector is not failing (a backlog is not gzipped again every task),
+ * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages and
+ * when the collector agrees to gzip (once its answer is acted on), where gzip is agreed and the
+ * collector is not failing (a backlog is not gzipped again every task),
  * all at once (a body whose stream broke is left out: its entries go plain);
  * `handOverPrepared` hands to `handOver` those whose entries are unchanged (`isUnchanged`), if
  * they were made under PREPARED_MAX_AGE_MS ago.
@@ -126,24 +128,28 @@ function gzipAhead(
   pickNext: (from: Entry[]) => Entry[],
   toRequestBody: (batch: Entry[]) => string,
 ): [
-  prepareBodies: () => Promise<void>,
+  prepareBodies: () => void,
   handOverPrepared: (
     isUnchanged: (chunk: Entry[]) => boolean,
     handOver: (chunk: Entry[], body: ArrayBuffer) => void,
   ) => void,
 ] {
-  let prepared: [Entry[], ArrayBuffer | void][] = [];
+  let prepared: [Entry[], (ArrayBuffer | void)?][] = [];
   let preparedAt = 0;
-  /** The latest preparation: one that ends after a later one began is thrown away. */
-  let latest = 0;
-  const prepareBodies = async () => {
-    const made: [Entry[], ArrayBuffer | void | Promise<ArrayBuffer | void>][] = [];
-    const madeAt = io.now();
-    const preparation = ++latest;
-    for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length))
-      made.push([(chunk = pickNext(waiting)), gzipOf(io, toRequestBody(chunk))]);
-    for (const m of made) m[1] = await m[1];
-    if (preparation == latest) [prepared, preparedAt] = [made as typeof prepared, madeAt];
+  // Each body is there as soon as it is made: a page hide in the middle hands over those ready.
+  // A new preparation replaces the last at once (the last's bodies land in its own list).
+  const prepareBodies = () => {
+    prepared = [];
+    preparedAt = io.now();
+    try {
+      for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length)) {
+        const made: (typeof prepared)[0] = [(chunk = pickNext(waiting))];
+        prepared.push(made);
+        void gzipOf(io, toRequestBody(chunk)).then((body) => (made[1] = body));
+      }
+    } catch {
+      // what the drain warns about in its turn (it builds the same bodies): the hide sends JSON
+    }
   };
   return [
     prepareBodies,
@@ -209,6 +215,8 @@ export function createSender(
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
   const [prepareBodies, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody);
 
+  const canPost = () => canSend() && isOnline();
+  const prepareAhead = () => io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing() && prepareBodies();
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
     const json = toRequestBody(batch);
@@ -233,24 +241,23 @@ export function createSender(
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again
     release(batch);
-    // Refused by size: the drain sends it again in halves, requests no bigger than its first half
-    // (+1: pickBatch counts a comma for every message, one more than the body has).
+    // Refused by size: sent again in halves (+1: pickBatch counts one comma more than a body has).
     if (isRefusedBySize(answer) && batch[1])
       return limitRequests(utf8Bytes(toRequestBody(batch.slice(0, (batch.length + 1) >> 1))) + 1);
     const verdict = classifyStatus(answer.status, isGzip, !!answer.rejected);
-    if (verdict == 'sent' && /"acceptEncoding":"gzip"/.test(answer.said!)) agreeGzip('1');
+    if (verdict == 'sent' && /"acceptEncoding":"gzip"/.test(answer.said!) && agreeGzip('1'))
+      queueMicrotask(prepareAhead);
     if (verdict != 'plain') return applyAnswer(answer, batch, verdict);
     log.debug('the collector refused gzip; sending plain JSON');
     agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
-  const canPost = () => canSend() && isOnline();
   const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting));
   const [drain, schedule] = createDrain(config, io, log, waitingEntries, canPost, postNext, isAnswering());
   return {
     schedule() {
       schedule();
-      if (io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing()) prepareBodies().catch(warnFailure);
+      prepareAhead();
     },
     flush: () => drain(true),
     isFailing: () => isFailing() || !isOnline(),

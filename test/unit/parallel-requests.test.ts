@@ -149,4 +149,26 @@ describe('gzip bodies made ahead for the page hide', () => {
     expect(s.beacons.map((b) => b.url)).toEqual([BATCH_URL]);
     expect(error).not.toHaveBeenCalled();
   });
+
+  it('makes them as soon as the collector agrees, for a burst tracked before its answer', async () => {
+    s.firstVisit(); // the page view goes at once; its answer brings the agreement
+    const cio = await s.open({}, { gzip });
+    const agreement = deferred();
+    s.answers.push(agreement.promise);
+    cio.track('view');
+    await settle();
+    heldAnswers(3);
+    for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
+    await settle();
+    expect(s.requests).toHaveLength(4); // plain: nothing agreed yet
+    agreement.resolve({ status: 200, body: { ok: true, acceptEncoding: 'gzip' } });
+    await vi.waitFor(() => expect(s.requests).toHaveLength(5), { interval: 1, timeout: 500 });
+    await vi.advanceTimersByTimeAsync(10); // the bodies made ahead are ready
+    s.hide();
+    expect(s.beacons.length).toBeGreaterThan(0);
+    expect(s.beacons.map((b) => b.url)).toEqual(s.beacons.map(() => BATCH_URL + '?encoding=gzip'));
+    const inBeacons = await Promise.all(s.beacons.map(async (b) => JSON.parse(await gunzip(b.blob)).batch));
+    const all = [...s.sent(), ...inBeacons.flat()].map((m: any) => m.event);
+    expect(all.sort()).toEqual(['view', ...Array.from({ length: 100 }, (_, i) => 'e' + i)].sort());
+  });
 });
