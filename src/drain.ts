@@ -26,8 +26,8 @@ export type PostResult = boolean | number | void;
 
 /**
  * `drain` posts what waits: all of it (`sendAll`: flush and retries) or only due batches, and
- * never rejects; it settles when no request is left in flight; `schedule` is told a message was added: it drains now if a batch is due, or
- * makes sure a timer will.
+ * never rejects; it settles when no request is left in flight. `schedule` is told a message was
+ * added: it drains now if a batch is due, or makes sure a timer will.
  */
 export type Drain = [drain: (sendAll: boolean) => Promise<void>, schedule: () => void];
 
@@ -46,11 +46,11 @@ export function pickBatch(from: Entry[], limitBytes: number, emptyBodyBytes: num
 /**
  * `waitingEntries` are the outbox entries in no request, oldest first; `canPost` is false while
  * consent is pending or refused or the browser is offline; `postNext` posts the first batch of
- * what waits, taking it out of `waitingEntries` before it returns. `hasAsked`: a page of the site saw the collector answer 2xx a moment ago. Until
- * this page has posted once (or when it has), any message is due at once: a page trusts its
- * unload beacons only once the collector answered 2xx (see the sender), so a page left a moment
- * after it loaded then mostly knows, and its last calls are not sent twice (browser suite,
- * scenario 1d).
+ * what waits, taking it out of `waitingEntries` before it returns. `hasAsked`: a page of the site
+ * saw the collector answer 2xx a moment ago. Until this page has posted once (or when it has), any
+ * message is due at once: a page trusts its unload beacons only once the collector answered 2xx
+ * (see the sender), so a page left a moment after it loaded then mostly knows, and its last calls
+ * are not sent twice (browser suite, scenario 1d).
  */
 export function createDrain(
   config: Config,
