@@ -46,6 +46,13 @@ export const KEEPALIVE_QUOTA_BYTES = 65_536;
  * made, and a collector moves its timestamps by `receivedAt - sentAt` (clock-skew correction).
  */
 const PREPARED_MAX_AGE_MS = 1000;
+/** After a preparation of gzip bodies made ahead, the next waits this long (see gzipAhead). */
+const PREPARE_INTERVAL_MS = 500;
+/**
+ * JSON made ahead at most: the page-wide 64 KiB quota carries no more once gzipped (event JSON
+ * comes to a tenth or more of its size: docs/protocol.md, ~560 B to ~40 B a message).
+ */
+const PREPARED_MAX_JSON_BYTES = 8 * KEEPALIVE_QUOTA_BYTES;
 
 const IN_FETCH = 1;
 const IN_KEEPALIVE = 2;
@@ -113,20 +120,26 @@ async function gzipOf(io: IO, json: string): Promise<ArrayBuffer | void> {
   }
 }
 
+/** A body made ahead: its entries, its gzip (none until made, or where the stream broke), when made (ms). */
+type MadeAhead = [chunk: Entry[], body: ArrayBuffer | void, madeAt: number];
+
 /**
  * Gzip bodies of what waits, made ahead for a page hide (CompressionStream is asynchronous, and
- * `pagehide` cannot wait): `prepareBodies` makes them after each task that added messages and
- * when the collector agrees to gzip (once its answer is acted on), where gzip is agreed and the
- * collector is not failing (a backlog is not gzipped again every task),
- * all at once (a body whose stream broke is left out: its entries go plain);
- * `handOverPrepared` hands to `handOver` those whose entries are unchanged (`isUnchanged`), if
- * they were made under PREPARED_MAX_AGE_MS ago.
+ * `pagehide` cannot wait). `prepareBodies` is told that what waits changed (after each task that
+ * added messages, and when the collector newly agrees to gzip): where `isWanted` (gzip agreed, the
+ * collector answering), it makes them at once, then at most once per PREPARE_INTERVAL_MS while
+ * told again, reusing the fresh bodies of unchanged chunks, and no more than PREPARED_MAX_JSON_BYTES
+ * of JSON (a burst is not gzipped again every task: bench, burst with a gzip sink). Each body is
+ * usable as soon as it is made; one whose stream broke is left out (its entries go plain).
+ * `handOverPrepared` hands to `handOver` those whose entries are unchanged (`isUnchanged`) and that
+ * were made under PREPARED_MAX_AGE_MS ago.
  */
 function gzipAhead(
   io: IO,
   waitingEntries: () => Entry[],
   pickNext: (from: Entry[]) => Entry[],
   toRequestBody: (batch: Entry[]) => string,
+  isWanted: () => unknown,
 ): [
   prepareBodies: () => void,
   handOverPrepared: (
@@ -134,28 +147,52 @@ function gzipAhead(
     handOver: (chunk: Entry[], body: ArrayBuffer) => void,
   ) => void,
 ] {
-  let prepared: [Entry[], (ArrayBuffer | void)?][] = [];
-  let preparedAt = 0;
-  // Each body is there as soon as it is made: a page hide in the middle hands over those ready.
-  // A new preparation replaces the last at once (the last's bodies land in its own list).
-  const prepareBodies = () => {
-    prepared = [];
-    preparedAt = io.now();
+  let prepared: MadeAhead[] = [];
+  let timer: unknown;
+  let isToldAgain = false;
+  const isFresh = (made: MadeAhead) => io.now() - made[2] < PREPARED_MAX_AGE_MS;
+  /** Makes the bodies; how many it compressed (reused ones do not count). */
+  const prepare = () => {
+    const made: MadeAhead[] = [];
+    let compressed = 0;
     try {
-      for (let waiting = waitingEntries(), chunk; waiting.length; waiting = waiting.slice(chunk.length)) {
-        const made: (typeof prepared)[0] = [(chunk = pickNext(waiting))];
-        prepared.push(made);
-        void gzipOf(io, toRequestBody(chunk)).then((body) => (made[1] = body));
+      for (
+        let waiting = waitingEntries(), chunk, jsonBytes = 0;
+        waiting.length && jsonBytes < PREPARED_MAX_JSON_BYTES;
+        waiting = waiting.slice(chunk.length)
+      ) {
+        chunk = pickNext(waiting);
+        jsonBytes += chunk.reduce((n, e) => n + e.b, 0);
+        const same = prepared.find(
+          (m) => isFresh(m) && m[0].length == chunk!.length && m[0].every((e, i) => e == chunk![i]),
+        );
+        const next: MadeAhead = same || [chunk, undefined, io.now()];
+        if (!same) {
+          compressed++;
+          void gzipOf(io, toRequestBody(chunk)).then((body) => (next[1] = body));
+        }
+        made.push(next);
       }
     } catch {
       // what the drain warns about in its turn (it builds the same bodies): the hide sends JSON
+    }
+    prepared = made;
+    return compressed;
+  };
+  const prepareBodies = () => {
+    if (timer) isToldAgain = true;
+    // The interval starts with a preparation that compressed something: one that found nothing new
+    // (an agreement with nothing waiting) leaves the next task's burst to be made at once.
+    else if (isWanted() && prepare()) {
+      isToldAgain = false;
+      timer = io.setTimeout(() => ((timer = 0), isToldAgain && prepareBodies()), PREPARE_INTERVAL_MS);
     }
   };
   return [
     prepareBodies,
     (isUnchanged, handOver) => {
-      if (io.now() - preparedAt < PREPARED_MAX_AGE_MS)
-        for (const [chunk, body] of prepared) if (body && isUnchanged(chunk)) handOver(chunk, body);
+      for (const [chunk, body, madeAt] of prepared)
+        if (body && io.now() - madeAt < PREPARED_MAX_AGE_MS && isUnchanged(chunk)) handOver(chunk, body);
     },
   ];
 }
@@ -213,10 +250,10 @@ export function createSender(
   const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
   const warnFailure = (error: unknown) => log.warn('flush', error);
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
-  const [prepareBodies, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody);
-
   const canPost = () => canSend() && isOnline();
-  const prepareAhead = () => io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing() && prepareBodies();
+  const isAheadWanted = () => io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing();
+  const [prepareAhead, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody, isAheadWanted);
+
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
     const json = toRequestBody(batch);

@@ -20,12 +20,12 @@ const BUDGET = {
   // Back then Forward within one task sending Back's view with its own title (7,353 B); +255 B for
   // issue 12's item 6, parallel requests and gzip bodies made ahead for the page hide (7,608 B);
   // -4 B: pickBatch takes the empty body's size (7,604 B).
-  cioBrotliBytes: 7_600,
+  cioBrotliBytes: 7_714,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
   // until issues 11, 12, 13 and 16: 8,050 -> 10,068 B, mostly issue 11's self-explaining local
   // names, which only the minified cio.js gets back, and the same features with readable names;
   // 10,552 B with issue 12's item 6; 10,557 B with pickBatch taking a size.
-  entryBrotliBytes: 10_546,
+  entryBrotliBytes: 10_788,
 };
 
 describe('size budgets', () => {

@@ -171,4 +171,21 @@ describe('gzip bodies made ahead for the page hide', () => {
     const all = [...s.sent(), ...inBeacons.flat()].map((m: any) => m.event);
     expect(all.sort()).toEqual(['view', ...Array.from({ length: 100 }, (_, i) => 'e' + i)].sort());
   });
+
+  it('makes them at once, then at most once per 500 ms while tasks keep adding (no body made again each task)', async () => {
+    s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
+    const bodies: string[] = [];
+    const cio = await s.open({}, { gzip: (body: string) => (bodies.push(body), gzip(body)) });
+    heldAnswers(4);
+    for (let task = 0; task < 40; task++) {
+      for (let i = 0; i < 10; i++) cio.track(`e${task * 10 + i}-`, { pad });
+      await vi.advanceTimersByTimeAsync(5);
+    }
+    await vi.advanceTimersByTimeAsync(1000);
+    // e100 waits behind the four requests in flight from the first task on: its body is made
+    // when it is first told of, at most once more in each 500 ms, and reused while fresh.
+    const timesMade = bodies.filter((b) => b.includes('"event":"e100-"')).length;
+    expect(timesMade).toBeGreaterThan(0);
+    expect(timesMade).toBeLessThanOrEqual(3);
+  });
 });
