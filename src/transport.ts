@@ -21,13 +21,14 @@ export interface Response {
 export interface Transport {
   /** Where batches go (resolveEndpoint). */
   url: string;
-  /** POST a JSON body, or its gzip (`isGzip`: sent to `?encoding=gzip`, see docs/protocol.md). */
-  post(body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response>;
+  /** POST a JSON body, or its gzip (an ArrayBuffer: sent to `?encoding=gzip`, see docs/protocol.md). */
+  post(body: string | ArrayBuffer, keepalive: boolean): Promise<Response>;
   /**
    * Hand a body to the browser for delivery after the page is gone: sendBeacon, or a keepalive
-   * fetch where there is no sendBeacon. False when the browser refused it (quota, size).
+   * fetch where there is no sendBeacon; an ArrayBuffer is a gzip body, sent to `?encoding=gzip`
+   * as `post` sends it. Returns the bytes handed over, 0 when the browser refused it (quota, size).
    */
-  beacon(body: string): boolean;
+  beacon(body: string | ArrayBuffer): number;
 }
 
 const headers = { 'Content-Type': 'text/plain;charset=UTF-8' };
@@ -71,14 +72,16 @@ export function resolveEndpoint(
 }
 
 export function createTransport(url: string, io: IO): Transport {
-  const post = async (body: BodyInit, keepalive: boolean, isGzip?: boolean): Promise<Response> => {
+  // The encoding goes in the query: a Content-Encoding header would need a CORS preflight (and a
+  // beacon cannot set one).
+  const urlFor = (body: string | ArrayBuffer) =>
+    typeof body != 'string' ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url;
+  const post = async (body: string | ArrayBuffer, keepalive: boolean): Promise<Response> => {
     const abort = new AbortController();
     let timer: unknown;
     try {
       timer = io.setTimeout(() => abort.abort(), TIMEOUT_MS); // a page's broken timers make a network error
-
-      // The encoding goes in the query: a Content-Encoding header would need a CORS preflight.
-      const res = await io.fetch!(isGzip ? url + (url.includes('?') ? '&' : '?') + 'encoding=gzip' : url, {
+      const res = await io.fetch!(urlFor(body), {
         method: 'POST',
         body,
         keepalive,
@@ -114,14 +117,11 @@ export function createTransport(url: string, io: IO): Transport {
     url,
     post,
     beacon(body) {
-      if (!io.sendBeacon) {
-        void post(body, true);
-        return true;
-      }
+      const blob = new Blob([body], { type: headers['Content-Type'] });
       try {
-        return io.sendBeacon(url, new Blob([body], { type: headers['Content-Type'] }));
+        return (io.sendBeacon ? io.sendBeacon(urlFor(body), blob) : (void post(body, true), 1)) ? blob.size : 0;
       } catch {
-        return false; // some browsers throw instead of returning false over the quota
+        return 0; // some browsers throw instead of returning false over the quota
       }
     },
   };

@@ -106,7 +106,8 @@ describe('writing the outbox', () => {
     const idsOf = (key: string) => s.outboxes()[key].q.map(([, m]: [number, any]) => m.messageId);
     const idsByKey = new Map(keysBefore.map((key) => [key, idsOf(key)]));
     const later = deferred();
-    s.answers.push(200, later.promise); // the first batch is acknowledged, the second waits
+    // The first batch is acknowledged; the others, sent alongside it (up to four at once), wait.
+    s.answers.push(200, later.promise, later.promise, later.promise);
     const writes = spyOnOutboxWrites(s.win);
     s.setOnline(true);
     await vi.advanceTimersByTimeAsync(1000); // removals are written within a second

@@ -41,7 +41,16 @@ it('halves again while the halves are refused, down to one message', async () =>
   s.answers.push(413, 413, 413);
   for (let i = 0; i < 4; i++) cio.track('e' + i, { blob });
   await cio.flush();
-  expect(events(s.requests)).toEqual([['e0', 'e1', 'e2', 'e3'], ['e0', 'e1'], ['e0'], ['e1'], ['e2'], ['e3']]);
+  // After the first refusal the halves go in parallel, each refused, then the quarters.
+  expect(events(s.requests)).toEqual([
+    ['e0', 'e1', 'e2', 'e3'],
+    ['e0', 'e1'],
+    ['e2', 'e3'],
+    ['e0'],
+    ['e1'],
+    ['e2'],
+    ['e3'],
+  ]);
 });
 
 it('drops one message that is still refused, warning with what the collector said', async () => {

@@ -86,17 +86,17 @@ describe('createTransport', () => {
   });
 
   it('beacons a text/plain Blob, and reports a beacon that throws as refused', () => {
-    expect(transport().beacon('{"b":1}')).toBe(true);
+    expect(transport().beacon('{"b":1}')).toBe(7); // the bytes handed over
     expect(s.beacons[0].url).toBe(BATCH_URL);
     expect(s.beacons[0].blob.size).toBe(7);
     const throwing = () => {
       throw new TypeError('over quota');
     };
-    expect(transport({ sendBeacon: throwing }).beacon('{}')).toBe(false);
+    expect(transport({ sendBeacon: throwing }).beacon('{}')).toBe(0);
   });
 
   it('falls back to a keepalive fetch when there is no sendBeacon', () => {
-    expect(transport({ sendBeacon: undefined }).beacon('{"c":1}')).toBe(true);
+    expect(transport({ sendBeacon: undefined }).beacon('{"c":1}')).toBe(7);
     expect(s.fetch).toHaveBeenCalledWith(BATCH_URL, expect.objectContaining({ body: '{"c":1}', keepalive: true }));
   });
 });
