@@ -210,7 +210,7 @@ function floorTargets(rows) {
     ]) {
       const ratio = t.own[kind][key] / floor.own[kind][key];
       lines.push(
-        `main thread, ${what}, ${kind} sink: tracklet ${us(t.own[kind][key])} µs/${unit} vs the floor's ${us(floor.own[kind][key])} µs: ${times(ratio)} (target ≤ ${MAX_FLOOR_RATIO}×) — ${mark(ratio <= MAX_FLOOR_RATIO)}`,
+        `main thread, ${what}, ${kind} sink: tracklet ${us(t.own[kind][key])} µs/${unit} vs the floor's ${us(floor.own[kind][key])} µs: ${ratio.toFixed(2)}× (target ≤ ${MAX_FLOOR_RATIO}×) — ${mark(ratio <= MAX_FLOOR_RATIO)}`,
       );
     }
   const worst = (r) =>
