@@ -47,6 +47,11 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 120, skipBlankLines: false, skipComments: false }] },
   },
   {
+    // Issue 14: the collector, too, has no function over 120 lines.
+    files: ['examples/collector/**/*.{mjs,js}'],
+    rules: { 'max-lines-per-function': ['error', { max: 120, skipBlankLines: false, skipComments: false }] },
+  },
+  {
     files: ['src/snippet.js'],
     languageOptions: { ecmaVersion: 5, sourceType: 'script', globals: globals.browser },
   },
