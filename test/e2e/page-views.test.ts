@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import { startStaticServer, type StaticServer } from '../helpers/static-server';
-import { startTestCollector, type TestCollector } from '../helpers/test-collector';
+import { byMadeOrder, startTestCollector, type TestCollector } from '../helpers/test-collector';
 
 let browser: Browser;
 let site: StaticServer;
@@ -51,6 +51,7 @@ const viewsOf = (siteId: string) =>
     .filter((r) => r.body?.writeKey === siteId)
     .flatMap((r) => r.body.batch)
     .filter((m: any) => m.type == 'page')
+    .sort(byMadeOrder)
     .map((m: any) => [m.name, m.properties.url.replace(site.url, ''), m.properties.plan]);
 
 /** Opens /a.html for `siteId` with the tracker loaded. */

@@ -163,3 +163,12 @@ function gunzipOrUndefined(raw: Buffer): Buffer | undefined {
     return undefined;
   }
 }
+
+/**
+ * Orders messages as the page made them: by the client's `timestamp`, then by the page's message
+ * counter (a `messageId` is a 20-character page prefix and a base-36 counter, docs/protocol.md).
+ * Requests go in parallel and may be stored in any order, so arrival order says nothing across
+ * requests.
+ */
+export const byMadeOrder = (a: { timestamp: string; messageId: string }, b: typeof a) =>
+  a.timestamp.localeCompare(b.timestamp) || parseInt(a.messageId.slice(20), 36) - parseInt(b.messageId.slice(20), 36);
