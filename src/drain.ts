@@ -7,7 +7,6 @@
 import type { Config } from './types';
 import type { Entry } from './outbox';
 import type { IO } from './io';
-import type { Log } from './log';
 
 /**
  * Requests in flight at once in a burst. Chromium opens at most six connections per host (its
@@ -46,7 +45,8 @@ export function pickBatch(from: Entry[], limitBytes: number, emptyBodyBytes: num
 /**
  * `waitingEntries` are the outbox entries in no request, oldest first; `canPost` is false while
  * consent is pending or refused or the browser is offline; `postNext` posts the first batch of
- * what waits, taking it out of `waitingEntries` before it returns. `hasAsked`: a page of the site
+ * what waits, taking it out of `waitingEntries` before it returns, and never rejects (a failure
+ * it warned about resolves to stop). `hasAsked`: a page of the site
  * saw the collector answer 2xx a moment ago. Until this page has posted once (or when it has), any
  * message is due at once: a page trusts its unload beacons only once the collector answered 2xx
  * (see the sender), so a page left a moment after it loaded then mostly knows, and its last calls
@@ -55,7 +55,6 @@ export function pickBatch(from: Entry[], limitBytes: number, emptyBodyBytes: num
 export function createDrain(
   config: Config,
   io: IO,
-  log: Log,
   waitingEntries: () => Entry[],
   canPost: () => boolean,
   postNext: (waiting: Entry[]) => Promise<PostResult>,
@@ -93,7 +92,6 @@ export function createDrain(
         blockedUntil > io.now(),
       );
   };
-  const warnFailure = (error: unknown) => log.warn('flush', error);
   const onResult = (result: PostResult) => {
     isRetrying = typeof result == 'number';
     if (isRetrying) {
@@ -117,7 +115,6 @@ export function createDrain(
       // postNext takes its batch out of the waiting ones before it returns (see the sender).
       const post: Promise<void> = postNext(waiting)
         .then(onResult)
-        .catch(warnFailure)
         .then(() => {
           posts = posts.filter((p) => p != post);
           postMore();

@@ -289,8 +289,9 @@ export function createSender(
     agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
-  const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting));
-  const [drain, schedule] = createDrain(config, io, log, waitingEntries, canPost, postNext, isAnswering());
+  // Never rejects: a failure is warned about, and taken as a stop.
+  const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting)).catch(warnFailure);
+  const [drain, schedule] = createDrain(config, io, waitingEntries, canPost, postNext, isAnswering());
   return {
     schedule() {
       schedule();
