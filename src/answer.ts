@@ -52,7 +52,8 @@ export type DeliveryEmit = <K extends 'sent' | 'retry' | 'dropped'>(event: K, de
 
 /**
  * `applyAnswer` acts on an answer other than `plain` to its batch (see PostResult for what it
- * returns); `isAnswering`: the collector's last answer was a 2xx, or a page of the site saw one
+ * returns; a network error while the browser is offline never comes here: the sender waits for
+ * `online` without spending a retry); `isAnswering`: the collector's last answer was a 2xx, or a page of the site saw one
  * under 5 minutes ago; `isFailing`: the last answer was a retry (a network error, 408, 429, 5xx).
  */
 export type Answers = [
@@ -76,7 +77,6 @@ export function createAnswers(
     ({ status, rejected, retryAfterMs, said }, batch, verdict) => {
       log.debug('response', status);
       if (verdict == 'retry') {
-        if (!status && io.navigator.onLine === false) return; // offline: `online` resumes, no retry spent
         isAnswering = false;
         if (answeredAt) store.set(ANSWERED_KEY, ((answeredAt = 0), null)); // a failure withdraws the evidence
         // Exponential backoff with full jitter, unless the collector said how long to wait.

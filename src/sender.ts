@@ -278,6 +278,7 @@ export function createSender(
     if (!answer.status && keepalive && isHidden) return void untrusted.push(...batch);
     if (batch.some((e) => e.k)) outbox.save(); // trusted at a hide, yet the page lived on: stored again
     release(batch);
+    if (!answer.status && !isOnline()) return; // offline: `online` resumes, no retry spent
     // Refused by size: sent again in halves (+1: pickBatch counts one comma more than a body has).
     if (isRefusedBySize(answer) && batch[1])
       return limitRequests(utf8Bytes(toRequestBody(batch.slice(0, (batch.length + 1) >> 1))) + 1);
@@ -289,8 +290,7 @@ export function createSender(
     agreeGzip('0');
     return postBatch(batch); // this batch again at once
   };
-  // Never rejects: a failure is warned about, and taken as a stop.
-  const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting)).catch(warnFailure);
+  const postNext = (waiting: Entry[]) => postBatch(pickNext(waiting)).catch(warnFailure); // a failure: a stop
   const [drain, schedule] = createDrain(config, io, waitingEntries, canPost, postNext, isAnswering());
   return {
     schedule() {
