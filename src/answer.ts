@@ -53,8 +53,9 @@ export type DeliveryEmit = <K extends 'sent' | 'retry' | 'dropped'>(event: K, de
 /**
  * `applyAnswer` acts on an answer other than `plain` to its batch (see PostResult for what it
  * returns; a network error while the browser is offline never comes here: the sender waits for
- * `online` without spending a retry); `isAnswering`: the collector's last answer was a 2xx, or a page of the site saw one
- * under 5 minutes ago; `isFailing`: the last answer was a retry (a network error, 408, 429, 5xx).
+ * `online` without spending a retry); `isAnswering`: the collector's last answer was a 2xx, or a
+ * page of the site saw one under 5 minutes ago; `isFailing`: the last answer was a retry (a
+ * network error, 408, 429, 5xx).
  */
 export type Answers = [
   applyAnswer: (answer: Response, batch: Entry[], verdict: Verdict) => PostResult,

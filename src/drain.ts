@@ -46,11 +46,11 @@ export function pickBatch(from: Entry[], limitBytes: number, emptyBodyBytes: num
  * `waitingEntries` are the outbox entries in no request, oldest first; `canPost` is false while
  * consent is pending or refused or the browser is offline; `postNext` posts the first batch of
  * what waits, taking it out of `waitingEntries` before it returns, and never rejects (a failure
- * it warned about resolves to stop). `hasAsked`: a page of the site
- * saw the collector answer 2xx a moment ago. Until this page has posted once (or when it has), any
- * message is due at once: a page trusts its unload beacons only once the collector answered 2xx
- * (see the sender), so a page left a moment after it loaded then mostly knows, and its last calls
- * are not sent twice (browser suite, scenario 1d).
+ * it warned about resolves to a stop). `hasAsked`: a page of the site saw the collector answer
+ * 2xx a moment ago. Until this page has posted once (or when it has), any message is due at once:
+ * a page trusts its unload beacons only once the collector answered 2xx (see the sender), so a
+ * page left a moment after it loaded then mostly knows, and its last calls are not sent twice
+ * (browser suite, scenario 1d).
  */
 export function createDrain(
   config: Config,
