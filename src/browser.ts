@@ -43,8 +43,9 @@ const RECONCILE_INTERVAL_MS = 1000;
     gzip: isOn('gzip'),
   });
   const own: any = core.api; // the tracker's own object: never handed to the page
-  // Customer.io's in-app messages (`data-use-in-app`): the one warning `on('in-app:…')` gets too.
-  if (attr('use-in-app') != null) own.off('in-app:');
+  // Customer.io's in-app messages (`data-use-in-app="true"`, as their snippet sets it): the one
+  // warning `on('in-app:…')` gets too.
+  if (isOn('use-in-app')) own.off('in-app:');
   // Customer.io's classic snippet also stubs these: `sidentify` is its identify, `load` a no-op.
   const table: Record<string, (...args: unknown[]) => unknown> = Object.assign(own, {
     sidentify: own.identify,

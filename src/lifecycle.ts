@@ -3,17 +3,9 @@
 // navigations and the back/forward cache, where visibilitychange may not fire. Both may fire for
 // one unload: the second finds nothing left to send.
 
-/** `onRestore`: the page came back from the back/forward cache (pageshow, persisted): a new view of it. */
-export function watchLifecycle(
-  w: Window,
-  onHide: () => void,
-  onVisible: () => void,
-  onOnline: () => void,
-  onRestore: () => void,
-): void {
+export function watchLifecycle(w: Window, onHide: () => void, onVisible: () => void, onOnline: () => void): void {
   const d = w.document;
   d.addEventListener('visibilitychange', () => (d.visibilityState == 'hidden' ? onHide() : onVisible()));
   w.addEventListener('pagehide', onHide);
-  w.addEventListener('pageshow', (e) => e.persisted && onRestore());
   w.addEventListener('online', onOnline);
 }

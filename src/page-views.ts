@@ -2,8 +2,11 @@
 // the URL (without its #hash) changes, replaceState only when the path changes (apps use it to
 // sync query strings, which is not a new page). With `isHashRouted`, the #hash is part of the path
 // (`#/settings`: Vue's and Angular's hash modes); a navigation to a new #hash fires popstate (HTML,
-// "navigate to a fragment"). The views on load and on a restore from the back/forward cache are
-// the tracker's.
+// "navigate to a fragment"). A restore from the back/forward cache is a view too: `pageshow` with
+// `persisted` (plausible/analytics#3144). The page is visible again before it: a traversal runs
+// the "now visible" steps (visibilitychange) before firing pageshow (Page Visibility, "Reacting to
+// visibilitychange changes"; Chrome Platform Status 5279330336768000), so the tracker's own
+// handler has run. The view on load is the tracker's.
 //
 // A navigation's view waits for a later task, with the URL navigated to: a site that calls page()
 // itself right after pushState (Customer.io's usual setup) or in its popstate listener keeps its
@@ -17,12 +20,12 @@ import type { IO } from './io';
  * navigation due is then the page's own, and is not sent. `buildCalls` builds the calls of this
  * task now (message.ts): before pushState and replaceState change the URL, so the calls made so
  * far keep the URL they were made on, and before a navigation's view that is still due.
- * `sendView(url)` sends an automatic view of `url`.
+ * `sendView(url)` sends an automatic view of `url` (of the page as it is, without one).
  */
 export function watchNavigation(
   io: IO,
   isHashRouted: unknown,
-  sendView: (url: string) => void,
+  sendView: (url?: string) => void,
   buildCalls: () => void,
 ): () => void {
   const w = io.window;
@@ -69,5 +72,6 @@ export function watchNavigation(
     };
   }
   w.addEventListener('popstate', () => check());
+  w.addEventListener('pageshow', (e) => e.persisted && sendView());
   return () => (dueUrl = 0);
 }

@@ -69,18 +69,14 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
 
   const writeBrowser = (key: string, value: string | null) => {
     try {
-      if (value == null) ls().removeItem(key);
-      else ls().setItem(key, value);
+      // A copy of a cookie (an id) is deleted first (removal needs no quota): were the write to
+      // fail, the older value, with the cookies cleared, would bring the previous person back on
+      // the next load.
+      if (value == null || cookieKeys[key]) ls().removeItem(key);
+      if (value != null) ls().setItem(key, value);
       if (memory[key] === value) delete memory[key];
     } catch {
-      // quota, private mode or no storage: the value stays in memory. A copy of a cookie (an id)
-      // is deleted (removal needs no quota): holding an older value, with the cookies cleared, it
-      // would bring the previous person back on the next load.
-      try {
-        if (cookieKeys[key]) ls().removeItem(key);
-      } catch {
-        // no storage at all: nothing older in it either
-      }
+      // quota, private mode or no storage: the value stays in memory
     }
     try {
       if (cookieKeys[key]) writeCookie(key, value);

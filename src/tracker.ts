@@ -165,9 +165,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const onHide = () => guard('flush', () => ((isHidden = true), runDeferredCalls(), sender.flushOnHide()));
   const onShow = () =>
     guard('flush', () => ((isHidden = false), consent == 'granted' && (outbox.adopt(), sender.onVisible())));
-  // A restore from the back/forward cache is a view of the page (plausible/analytics#3144).
-  const onRestore = () => (onShow(), sendView());
-  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush), onRestore);
+  watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush));
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
