@@ -96,7 +96,8 @@ export function createOutbox(
     isWriteScheduled = false;
     let dropped = 0;
     // The limits bound a backlog; a burst the collector is taking is held until sent, not cut to 1,000.
-    const isFull = () => isBacklogged() && (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes);
+    // (The counts first: asking whether the collector is failing reads navigator.onLine.)
+    const isFull = () => (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes) && isBacklogged();
     for (; queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS); dropped++) {
       dirty.add(queue[0].t);
       bytes -= queue.shift()!.b;
@@ -111,7 +112,7 @@ export function createOutbox(
     dirty.clear();
   };
   const scheduleWrite = () => {
-    if (!isWriteScheduled) queueMicrotask(write);
+    if (!isWriteScheduled) Promise.resolve().then(write); // before the task ends (see message.ts)
     isWriteScheduled = true;
   };
   const add = (e: Entry) => {
