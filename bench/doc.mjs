@@ -34,20 +34,27 @@ const CATEGORIES = [
   ['garbage collection', /^\(garbage collector\)$/],
   ['the browser, no JS frame (parsing, tasks, microtask checkpoints)', /^\(program\)$/],
 ];
-const categoryOf = (fn) =>
-  CATEGORIES.find(([, re]) => re.test(fn))?.[0] ?? 'JS: the library’s own code and other builtins';
+/** A stream's `write`/`close` is gzip's; a library function of the same name (the outbox's `write`) is not. */
+const categoryOf = (fn, module) =>
+  CATEGORIES.find(([name, re]) => re.test(fn) && (!name.startsWith('gzip') || /^(io\.ts|–)$/.test(module)))?.[0] ??
+  'JS: the library’s own code and other builtins';
+
+/** A profile's sampled ms per category (the harness's own frames left out, the browser's kept). */
+const byCategory = (p) => {
+  const out = {};
+  for (const r of p.rows)
+    if (r.module != '–' || r.fn.startsWith('(')) {
+      const category = categoryOf(r.fn, r.module);
+      out[category] = (out[category] ?? 0) + r.ms;
+    }
+  return out;
+};
 
 /** The profile section: per category and the top functions, µs per event (LOOP_CALLS events). */
 function profileSection(profile) {
   if (!profile?.names.length) return 'Not profiled in this run (tracklet was not measured).';
   const perEvent = (ms) => fixed((1000 * ms) / LOOP_CALLS);
   const names = profile.names;
-  const byCategory = (p) => {
-    const out = {};
-    for (const r of p.rows)
-      if (r.module != '–' || r.fn.startsWith('(')) out[categoryOf(r.fn)] = (out[categoryOf(r.fn)] ?? 0) + r.ms;
-    return out;
-  };
   const categories = names.map((id) => byCategory(profile[id]));
   const allCategories = [...new Set(categories.flatMap((c) => Object.keys(c)))];
   return `A V8 CPU profile (CDP \`Profiler\`, ${profile.samplingUs} µs sampling) of the ${LOOP_CALLS.toLocaleString('en-US')}-call burst
@@ -109,33 +116,78 @@ function remainingSection(profile, rows) {
     floor && floorProfile
       ? `, the floor's ${fixed(perRequest(floorProfile, /^floor\.js$/, floor.requests), 2)} ms (${int(floor.requests)} requests of 20 messages)`
       : '';
-  const fetchUs = sum(/^transport\.ts$/);
+  // The request itself: the browser's fetch (called from io.ts, which takes it from a frame) and
+  // transport.ts around it (the abort timer, reading the answer).
+  const fetchUs = sum(/^(transport|io)\.ts$/, /^(fetch|text|setTimeout|clearTimeout|AbortController)$/);
   const program = sum(/^–$/, /^\(program\)$/);
   const gc = sum(/^–$/, /^\(garbage collector\)$/);
+  const gzipUs = sum(/^io\.ts$/) - sum(/^io\.ts$/, /^fetch$/);
   const lines = [
-    `**Requests** (transport.ts: \`fetch\`, its abort timer, reading the answer): ${fixed(fetchUs)} µs/event over
+    `**Requests** (the browser's \`fetch\`, its abort timer, reading the answer): ${fixed(fetchUs)} µs/event over
   ${int(requests)} requests, and part of the ${fixed(program)} µs/event the browser spends with no JS frame on the stack
-  (\`(program)\`: tasks, IPC, the streams of gzip). The \`fetch\` call alone took ${fixed(perRequest(p, /^transport\.ts$/, requests), 2)} ms of main
-  thread a request${floorFetch}. Fewer, larger requests in a burst (sender.ts) lower the first; the
-  second is what the two calls differ in: tracklet's is \`keepalive\`, has an abort signal, and
-  carries an ArrayBuffer when gzipped, the floor's is a plain fetch of a string.`,
+  (\`(program)\`: tasks, IPC, the streams of gzip). The \`fetch\` call alone took ${fixed(perRequest(p, /^(transport|io)\.ts$/, requests), 2)} ms of main
+  thread a request${floorFetch}. Fewer, larger requests lower the first; the second is what the
+  two calls differ in: tracklet's is \`keepalive\` within the quota, has an abort signal, comes from
+  an \`about:blank\` frame's window and carries an ArrayBuffer when gzipped, the floor's is a plain
+  fetch of a string.`,
     `**Storage** (storage.ts → \`setItem\`, \`removeItem\`): ${fixed(sum(/^storage\.ts$/))} µs/event, one key written per task and
-  one deleted per task's worth acknowledged: proportional to the messages, as the floor's (whose
+  one deleted per millisecond's worth acknowledged: proportional to the messages, as the floor's (whose
   \`setItem\` calls had no frame of their own in these profiles: they are in its \`endTask\`). The
   outbox's own code (outbox.ts) adds ${fixed(sum(/^outbox\.ts$/) - sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event (and \`utf8Bytes\`, which lives there, ${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))}: see below).`,
-    `**Building messages** (tracker.ts, sanitize.ts, json.ts, validate.ts): ${fixed(modules(/^(tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
-  \`enqueue\` ${fixed(sum(/^tracker\.ts$/, /^enqueue$/))}: each message reads \`location.href\`, \`pathname\`, \`search\`, \`document.title\` and
-  \`referrer\` again. The messages of a task are all built at its end, one after the other, so
-  they read the same values: reading them once per task would give the same messages for less.`,
-    `**Sender bookkeeping** (sender.ts): ${fixed(sum(/^sender\.ts$/))} µs/event. \`schedule()\` runs at the end of every task and
-  \`unsent()\` and \`isDue()\` walk the whole outbox each time no request is in flight
-  (${fixed(sum(/^sender\.ts$/, /^(unsent|isDue)$/))} µs/event here). \`utf8Bytes\` (${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event in all) scans each message's JSON once
-  (\`toEntry\`) and then each request body again (\`sendOne\`, and \`pick\` for the empty envelope),
-  where the sum of the entries' known sizes would do for the bodies.`,
-    `**Gzip** (io.ts: encoding the body, CompressionStream): ${fixed(modules(/^io\.ts$/))} µs/event on the JS side.`,
+    `**Building messages** (message.ts, sanitize.ts, json.ts, validate.ts, tracker.ts): ${fixed(modules(/^(message|tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
+  \`toMessageEntry\` ${fixed(sum(/^message\.ts$/, /^toMessageEntry$/))} and \`JSON.stringify\` ${fixed(sum(/^json\.ts$/, /^stringify$/))}: each message reads \`location.href\`, \`pathname\`, \`search\`,
+  \`document.title\` and \`referrer\` again. The messages of a task are all built at its end, one
+  after the other, so they read the same values: reading them once per task would give the same
+  messages for less.`,
+    `**Sender bookkeeping** (sender.ts, drain.ts, answer.ts): ${fixed(modules(/^(sender|drain|answer)\.ts$/))} µs/event. \`schedule()\` runs at the end of every task,
+  and \`waitingEntries()\` and \`isDue()\` walk the outbox each time
+  (${fixed(sum(/^(sender|drain)\.ts$/, /^(waitingEntries|isDue)$/))} µs/event here). \`utf8Bytes\` (${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event in all) scans each message's JSON once
+  (\`toEntry\`) and then each request body again (\`postBatch\`, and \`pickRequest\` for the empty
+  envelope), where the sum of the entries' known sizes would do for the bodies.`,
+    `**Gzip** (io.ts but \`fetch\`: encoding the body, CompressionStream): ${fixed(gzipUs)} µs/event on the JS side.`,
     `**Garbage collection**: ${fixed(gc)} µs/event.`,
   ];
   return lines.map((l) => `- ${l}`).join('\n');
+}
+
+/**
+ * One call a task, profiled: tracklet and the floor against the plain sink, per call, by category,
+ * with the top functions, and what tracklet spends beyond the floor.
+ */
+function singleSection(single) {
+  if (!single?.names.length) return 'Not profiled in this run.';
+  const perCall = (ms) => fixed((1000 * ms) / single.calls);
+  const names = single.names;
+  const categories = names.map((id) => byCategory(single[id]));
+  const allCategories = [...new Set(categories.flatMap((c) => Object.keys(c)))];
+  const [tracklet, floor] = names.map((id) => single[id].totalMs);
+  const beyond = floor
+    ? `All sampled, tracklet ${perCall(tracklet)} µs/call against the floor's ${perCall(floor)}: ${perCall(tracklet - floor)} µs/call more. `
+    : '';
+  return `The same profile of ${int(single.calls / SINGLE_CALLS)} fresh pages, ${int(SINGLE_CALLS)} tasks of one call each on every page (the
+workload of the table above), summed, per call, against the plain sink:
+
+| where | ${names.map((name) => `${name}, µs/call`).join(' | ')} |
+| --- | ${names.map(() => '---:').join(' | ')} |
+${allCategories.map((c) => `| ${c} | ${categories.map((cat) => perCall(cat[c] ?? 0)).join(' | ')} |`).join('\n')}
+| all sampled (with the harness) | ${names.map((id) => perCall(single[id].totalMs)).join(' | ')} |
+
+${names
+  .map(
+    (id) => `| ${id}: module → function | µs/call |
+| --- | ---: |
+${single[id].rows
+  .slice(0, id.startsWith('floor') ? 8 : 16)
+  .map((r) => `| ${r.module} → \`${r.fn}\` | ${perCall(r.ms)} |`)
+  .join('\n')}`,
+  )
+  .join('\n\n')}
+
+${beyond}The floor's \`setItem\` and \`JSON.stringify\` calls have no frames of
+their own here (they are in its \`endTask\` and \`__track\`), so its split by kind is not
+comparable; its total is. The floor does the least such a tracker can (\`bench/floor.js\`);
+what tracklet adds on top is spread over its own steps (the call's checks and the queue of the
+task, cleaning the data, the outbox's keys, the drain's bookkeeping), none of them large alone, and over the garbage they leave.`;
 }
 
 /** docs/benchmarks.md from the summary and the tables, ratios and targets made by report.mjs. */
@@ -181,6 +233,10 @@ From the profile above (this run's figures, µs per event of the burst), by the 
 call travels:
 
 ${remainingSection(s.profile, s.rows)}
+
+### One call a task
+
+${singleSection(s.profile?.single)}
 
 ## Headline ratios
 

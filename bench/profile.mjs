@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import { distDir } from './build.mjs';
 import { FLOOR, TRACKLET } from './peers.mjs';
 import { trackletPage } from './pages.mjs';
-import { CALLS_PER_TASK, LOOP_CALLS, QUIET_MS } from './measure.mjs';
+import { CALLS_PER_TASK, LOOP_CALLS, QUIET_MS, SINGLE_CALLS } from './measure.mjs';
 import { eventsOfRun } from './events.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -71,8 +71,11 @@ function summarize(profile, moduleOf) {
   return { totalMs: totalUs / 1000, rows, byModule };
 }
 
-/** Profiles the burst on one page reporting to `sink`; resolves with the summary once the sink has every event. */
-async function profileOne(browser, env, sink, url, moduleOf) {
+/**
+ * Profiles a workload (`count` calls, `perTask` a task: the burst by default) on one fresh page
+ * reporting to `sink`; resolves with the summary once the sink has every event.
+ */
+async function profileOne(browser, env, sink, url, moduleOf, { count = LOOP_CALLS, perTask = CALLS_PER_TASK } = {}) {
   const context = await browser.newContext({ userAgent: env.userAgent });
   const page = await context.newPage();
   await page.goto(url);
@@ -98,13 +101,13 @@ async function profileOne(browser, env, sink, url, moduleOf) {
         await nextTask();
       }
     },
-    { runId: runId.slice(1), count: LOOP_CALLS, perTask: CALLS_PER_TASK },
+    { runId: runId.slice(1), count, perTask },
   );
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
     const quietMs = Date.now() - (sink.requests[sink.requests.length - 1]?.at ?? 0);
     if (
-      eventsOfRun(sink.requests.slice(first), runId.slice(1)).delivered >= LOOP_CALLS &&
+      eventsOfRun(sink.requests.slice(first), runId.slice(1)).delivered >= count &&
       sink.open() == 0 &&
       quietMs > QUIET_MS
     )
@@ -122,23 +125,68 @@ export const PROFILED = [
   [TRACKLET, 'plain', 'tracklet, plain sink'],
   [FLOOR, 'gzip', 'floor'],
 ];
+/**
+ * One call a task is profiled on this many fresh pages, SINGLE_CALLS calls each, summed: one page
+ * gives too few samples (200 calls of ~0.2 ms), and the workload is measured on a fresh page.
+ */
+export const SINGLE_PAGES = 4;
 
-/** tracklet's burst (readable build) against each sink, and the floor's; a row not measured is left out. */
+/** Sums summaries (rows by module and function, totals). */
+function sumSummaries(summaries) {
+  const rows = new Map();
+  for (const s of summaries)
+    for (const r of s.rows) {
+      const key = `${r.module}\t${r.fn}`;
+      rows.set(key, { ...r, ms: (rows.get(key)?.ms ?? 0) + r.ms });
+    }
+  const byModule = {};
+  for (const s of summaries) for (const [m, ms] of Object.entries(s.byModule)) byModule[m] = (byModule[m] ?? 0) + ms;
+  return {
+    totalMs: summaries.reduce((n, s) => n + s.totalMs, 0),
+    rows: [...rows.values()].sort((a, b) => b.ms - a.ms),
+    byModule,
+  };
+}
+
+/**
+ * tracklet's burst (readable build) against each sink, and the floor's; then one call a task
+ * (SINGLE_PAGES fresh pages of SINGLE_CALLS calls each) for tracklet and the floor against the
+ * plain sink (`profiles.single`, its `calls` the calls profiled); a row not measured is left out.
+ */
 export async function profileBurst(browser, env, measured) {
   const moduleOfLine = await buildReadable();
   const profiles = { samplingUs: SAMPLING_US, names: [] };
+  const pageOf = (id, kind) => {
+    if (id != TRACKLET)
+      return [
+        env.site.origin + `/${kind}/${FLOOR}.html`,
+        (frame) => (frame.url.endsWith(`/${FLOOR}.html`) ? 'floor.js' : null),
+      ];
+    env.pages.set(`/profile/${kind}/tracklet.html`, trackletPage(env.sinks[kind].origin, READABLE_PATH));
+    return [
+      env.site.origin + `/profile/${kind}/tracklet.html`,
+      (frame) => (frame.url.endsWith(READABLE_PATH) ? (moduleOfLine[frame.lineNumber] ?? 'cio.js') : null),
+    ];
+  };
   for (const [id, kind, name] of PROFILED) {
     if (!measured.some((s) => s.id == id)) continue;
-    const sink = env.sinks[kind];
-    let url = env.site.origin + `/${kind}/${FLOOR}.html`;
-    let moduleOf = (frame) => (frame.url.endsWith(`/${FLOOR}.html`) ? 'floor.js' : null);
-    if (id == TRACKLET) {
-      env.pages.set(`/profile/${kind}/tracklet.html`, trackletPage(sink.origin, READABLE_PATH));
-      url = env.site.origin + `/profile/${kind}/tracklet.html`;
-      moduleOf = (frame) => (frame.url.endsWith(READABLE_PATH) ? (moduleOfLine[frame.lineNumber] ?? 'cio.js') : null);
-    }
-    profiles[name] = await profileOne(browser, env, sink, url, moduleOf);
+    profiles[name] = await profileOne(browser, env, env.sinks[kind], ...pageOf(id, kind));
     profiles.names.push(name);
   }
+  const single = { calls: SINGLE_PAGES * SINGLE_CALLS, names: [] };
+  for (const [id, name] of [
+    [TRACKLET, 'tracklet, plain sink'],
+    [FLOOR, 'floor, plain sink'],
+  ]) {
+    if (!measured.some((s) => s.id == id)) continue;
+    const runs = [];
+    for (let i = 0; i < SINGLE_PAGES; i++)
+      runs.push(
+        await profileOne(browser, env, env.sinks.plain, ...pageOf(id, 'plain'), { count: SINGLE_CALLS, perTask: 1 }),
+      );
+    single[name] = sumSummaries(runs);
+    single.names.push(name);
+  }
+  profiles.single = single;
   return profiles;
 }
