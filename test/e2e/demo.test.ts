@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
+import { byMadeOrder } from '../helpers/test-collector';
 import { createCollector, type Collector } from '../../examples/collector/index.mjs';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -222,13 +223,16 @@ describe('the shop and the live view', () => {
     await spa.goForward();
     await spa.waitForURL('**/spa/docs');
     const anonymousId = await spa.evaluate(() => localStorage.getItem('_cioanonid'));
-    const views = async () =>
+    // In the order the page made them: its requests go in parallel and may be stored in any order.
+    const raws = async () =>
       (await apiEvents())
         .filter((e) => e.type == 'page' && e.raw.anonymousId == anonymousId)
-        .sort((a, b) => a.raw.timestamp.localeCompare(b.raw.timestamp))
-        .map((e) => `${e.raw.properties.path} | ${e.raw.properties.title}`);
+        .map((e) => e.raw)
+        .sort(byMadeOrder);
+    const views = async () => (await raws()).map((raw) => `${raw.properties.path} | ${raw.properties.title}`);
     await expect.poll(async () => (await views()).length, { timeout: 15_000, interval: 200 }).toBe(5);
-    expect(await views()).toEqual([
+    const made = (await raws()).map((raw) => `${raw.timestamp} ${raw.messageId} ${raw.properties.path}`);
+    expect(await views(), made.join('\n')).toEqual([
       '/spa/ | Home · Tracklet SPA demo',
       '/spa/pricing | Pricing · Tracklet SPA demo',
       '/spa/docs | Docs · Tracklet SPA demo',
