@@ -163,8 +163,9 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   // Start-up. The page hides and shows whatever the consent: the sender sends only with it.
   if (consent == 'granted') startDelivery();
   const onHide = () => guard('flush', () => ((isHidden = true), runDeferredCalls(), sender.flushOnHide()));
+  // The sender is told whatever the consent: it hid with the page, and sends again only with it.
   const onShow = () =>
-    guard('flush', () => ((isHidden = false), consent == 'granted' && (outbox.adopt(), sender.onVisible())));
+    guard('flush', () => ((isHidden = false), consent == 'granted' && outbox.adopt(), sender.onVisible()));
   watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush));
   // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
   win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));

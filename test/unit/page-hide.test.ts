@@ -220,6 +220,22 @@ describe('page hide', () => {
     expect(s.sendBeacon).not.toHaveBeenCalled();
   });
 
+  it('once visible again, sends as a visible page does, though consent was pending at the hide (a failed request is retried)', async () => {
+    const cio = await s.open({ consent: 'pending' });
+    s.hide();
+    await settle();
+    s.show();
+    await settle();
+    cio.consent(true);
+    s.answers.push('network-error');
+    cio.track('a');
+    await cio.flush();
+    expect(s.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5000); // the backoff of a network error while online
+    expect(s.requests.map((r) => r.json.batch.map((m: any) => m.event))).toEqual([['a'], ['a']]);
+    expect(s.beacons).toHaveLength(0);
+  });
+
   it('on a first visit, keeps its beacons stored until its first message is answered, then trusts them', async () => {
     s.firstVisit();
     const cio = await s.open(queued);
