@@ -12,8 +12,11 @@ export interface Storage {
   cookie(key: string): string | null;
   /** Keys in localStorage that start with `prefix`. */
   keys(prefix: string): string[];
-  /** Turn writes to the browser on (writing what memory holds) or off. */
-  persist(on: boolean): void;
+  /**
+   * Turn writes to the browser on (writing what memory holds, or with `forget`, dropping it: a
+   * refusal must not store what was kept while consent was pending) or off.
+   */
+  persist(on: boolean, forget?: boolean): void;
 }
 
 const COOKIE_MAX_AGE_S = 365 * 86400;
@@ -109,9 +112,9 @@ export function createStorage(w: Window, isPersisting: boolean): Storage {
         return []; // no storage: nothing left by other tabs can be read
       }
     },
-    persist(on) {
+    persist(on, forget) {
       isPersisting = on;
-      if (on) for (const k in memory) writeBrowser(k, memory[k]);
+      if (on) for (const k in memory) forget ? delete memory[k] : writeBrowser(k, memory[k]);
     },
   };
 }

@@ -138,9 +138,11 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     flush: () => (runDeferredCalls(), sender.flush()),
     consent(granted) {
       if (typeof granted != 'boolean') return log.warn('consent', 'pass true or false');
-      if (isSignalled) return; // GPC or DNT: they win over any later call
+      // GPC or DNT win over any later call. A refusal where refused already has nothing to forget,
+      // and its marker, written again, would echo between the open tabs (their storage events).
+      if (isSignalled || (!granted && consent == 'denied')) return;
       consent = granted ? 'granted' : 'denied';
-      store.persist(true);
+      store.persist(true, !granted); // a refusal drops what pending consent kept in memory
       if (granted) {
         if (store.get(OPT_OUT_KEY, true)) store.set(OPT_OUT_KEY, null, true);
         return startDelivery();

@@ -17,6 +17,26 @@ const cookieNames = (s: Setup) =>
     .map((c) => c.split('=')[0])
     .sort();
 
+/** Every `document.cookie = ...` from now on, as written (the page's own writes go through too). */
+function cookieWrites(s: Setup) {
+  const writes: string[] = [];
+  const proto = Object.getPrototypeOf(s.win.document);
+  let owner = proto;
+  while (owner && !Object.getOwnPropertyDescriptor(owner, 'cookie')) owner = Object.getPrototypeOf(owner);
+  const { get, set } = Object.getOwnPropertyDescriptor(owner, 'cookie')!;
+  Object.defineProperty(s.win.document, 'cookie', {
+    configurable: true,
+    get() {
+      return get!.call(this);
+    },
+    set(value: string) {
+      writes.push(value);
+      set!.call(this, value);
+    },
+  });
+  return writes;
+}
+
 describe("consent: 'pending'", () => {
   it('stores and sends nothing, then sends what was tracked once consent(true) is given', async () => {
     s.firstVisit(); // an empty store, so that "nothing stored" means nothing
@@ -95,6 +115,33 @@ describe('consent(false)', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(s.requests).toHaveLength(0); // not even what this tab had queued before the refusal
     expect(storageKeys(s)).toEqual(['_cio_optout']);
+  });
+
+  it('heard again in a tab that has refused already, writes nothing (two tabs would echo it back and forth)', async () => {
+    const cio = await s.open();
+    cio.consent(false);
+    await settle();
+    const setItem = vi.spyOn(s.win.localStorage, 'setItem');
+    const removeItem = vi.spyOn(s.win.localStorage, 'removeItem');
+    const cookies = cookieWrites(s);
+    // The other tab refused too (or wrote its marker again): the browser tells this one.
+    s.win.dispatchEvent(new s.win.StorageEvent('storage', { key: '_cio_optout', newValue: '1' }));
+    await settle();
+    expect([setItem.mock.calls, removeItem.mock.calls, cookies]).toEqual([[], [], []]);
+  });
+
+  it('never writes an id, not even for a moment, when it comes while consent is pending', async () => {
+    const cio = await s.open({ consent: 'pending' });
+    cio.identify('bob');
+    await settle();
+    const setItem = vi.spyOn(s.win.localStorage, 'setItem');
+    const cookies = cookieWrites(s);
+    cio.consent(false);
+    await settle();
+    expect(setItem.mock.calls.map(([key]) => key)).toEqual(['_cio_optout']);
+    // Deletions and the marker only (the probe finds the domain a cookie can be set on: no id).
+    const written = cookies.filter((c) => !/max-age=-1/.test(c)).map((c) => c.split('=')[0]);
+    expect(written).toEqual(['_cio_probe', '_cio_optout']);
   });
 
   it("starts a later page's consent(true) as a new, anonymous visitor, whatever ids that origin still kept", async () => {
