@@ -138,9 +138,7 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
     flush: () => (runDeferredCalls(), sender.flush()),
     consent(granted) {
       if (typeof granted != 'boolean') return log.warn('consent', 'pass true or false');
-      // GPC or DNT win over any later call. A refusal where refused already has nothing to forget,
-      // and its marker, written again, would echo between the open tabs (their storage events).
-      if (isSignalled || (!granted && consent == 'denied')) return;
+      if (isSignalled) return; // GPC or DNT: they win over any later call
       consent = granted ? 'granted' : 'denied';
       store.persist(true, !granted); // a refusal drops what pending consent kept in memory
       if (granted) {
@@ -169,8 +167,10 @@ export function createCore<E extends EventMap>(options: TrackerOptions, override
   const onShow = () =>
     guard('flush', () => ((isHidden = false), consent == 'granted' && outbox.adopt(), sender.onVisible()));
   watchLifecycle(win!, onHide, onShow, () => guard('flush', sender.flush));
-  // A refusal in another tab of this origin applies at once (other subdomains': through the cookie).
-  win!.addEventListener('storage', (e) => e.key == OPT_OUT_KEY && e.newValue && api.consent(false));
+  // A refusal in another tab of this origin applies at once (other subdomains': through the cookie);
+  // not again where refused already: its marker, written again, would echo between the tabs.
+  const onStorage = (e: StorageEvent) => e.key == OPT_OUT_KEY && e.newValue && consent != 'denied';
+  win!.addEventListener('storage', (e) => onStorage(e) && api.consent(false));
   const linkId = new URLSearchParams(win!.location.search).get('_cio_id'); // Customer.io's link auto-identify
   if (linkId) api.identify(linkId);
   return core;

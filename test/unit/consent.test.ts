@@ -130,6 +130,19 @@ describe('consent(false)', () => {
     expect([setItem.mock.calls, removeItem.mock.calls, cookies]).toEqual([[], [], []]);
   });
 
+  it('called in a tab refused at its load, still forgets what another tab stored since (it consented there)', async () => {
+    s.win.localStorage.setItem('_cio_optout', '1');
+    const cio = await s.open();
+    // Another tab of the origin: consent(true) removed the marker, and its visitor has an id.
+    s.win.localStorage.removeItem('_cio_optout');
+    s.win.localStorage.setItem('_cioanonid', 'other-tab');
+    s.win.document.cookie = '_cioanonid=other-tab;path=/';
+    cio.consent(false);
+    await settle();
+    expect(storageKeys(s)).toEqual(['_cio_optout']);
+    expect(cookieNames(s)).toEqual(['_cio_optout']);
+  });
+
   it('never writes an id, not even for a moment, when it comes while consent is pending', async () => {
     const cio = await s.open({ consent: 'pending' });
     cio.identify('bob');
