@@ -74,15 +74,21 @@ export function createAnswers(
   let answeredAt = +store.get(ANSWERED_KEY)! || 0;
   let isAnswering = io.now() - answeredAt < TRUST_ANSWER_MS;
   let failureCount = 0;
+  /** When the last backoff ends (ms): requests in flight together that fail before it are one failure. */
+  let backoffEndsAt = 0;
   return [
     ({ status, rejected, retryAfterMs, said }, batch, verdict) => {
       log.debug('response', status);
       if (verdict == 'retry') {
         isAnswering = false;
         if (answeredAt) store.set(ANSWERED_KEY, ((answeredAt = 0), null)); // a failure withdraws the evidence
-        // Exponential backoff with full jitter, unless the collector said how long to wait.
-        const backoffMs = io.random() * Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** failureCount++);
+        // Exponential backoff with full jitter, unless the collector said how long to wait. Up to four
+        // requests are in flight at once: their failures in one backoff count once, or the wait after
+        // an outage would grow with the parallelism (four failures: 2^3).
+        if (io.now() >= backoffEndsAt) failureCount++;
+        const backoffMs = io.random() * Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** (failureCount - 1));
         const delayMs = retryAfterMs ?? backoffMs;
+        backoffEndsAt = io.now() + delayMs;
         log.debug(`retry ${failureCount} in ${Math.round(delayMs)} ms`);
         emit('retry', { status, delayMs });
         return delayMs;

@@ -24,15 +24,16 @@ const BUDGET = {
   // second round of cuts (the restore's view, an id's copy, data-use-in-app): 7,578 B; the end-of-task
   // work as promise jobs instead of queueMicrotask (issue 16, one call a task): 7,576 B; the sender
   // told the page is visible whatever the consent (a bug: a hide during pending consent): 7,577 B;
-  // a refusal that drops what pending consent kept, and is not echoed between tabs: 7,595 B.
-  cioBrotliBytes: 7_595,
+  // a refusal that drops what pending consent kept, and is not echoed between tabs: 7,595 B; the
+  // failures of requests in flight together counted once in the backoff: 7,610 B.
+  cioBrotliBytes: 7_610,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
   // until issues 11, 12, 13 and 16: 8,050 -> 10,068 B, mostly issue 11's self-explaining local
   // names, which only the minified cio.js gets back, and the same features with readable names;
   // 9,971 B after issue 13's cuts, 10,650 B with issue 12's item 6, 10,617 B with issue 11's trims
   // and issue 13's second round, 10,616 B with promise jobs, 10,612 B with the visibility fix,
-  // 10,654 B with the refusal fix.
-  entryBrotliBytes: 10_654,
+  // 10,654 B with the refusal fix, 10,677 B with one backoff step for parallel failures.
+  entryBrotliBytes: 10_677,
 };
 
 describe('size budgets', () => {
