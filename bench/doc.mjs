@@ -22,21 +22,25 @@ const markdownTable = (header, body, textColumns = 2) =>
 
 const fixed = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
-/** What each leaf function of a profile is, for the summary: storage, requests, gzip, JSON, … */
+/**
+ * What each leaf function of a profile is, for the summary: storage, requests, gzip, JSON, …; a
+ * third pattern, where given, is the module the function must be called from (a stream's `write`
+ * and `close` are gzip's, from io.ts or the browser; the outbox's own `write` is not).
+ */
 const CATEGORIES = [
   ['localStorage (setItem, removeItem, getItem)', /^(setItem|removeItem|getItem|key|get localStorage)$/],
   ['requests (fetch, reading answers, timers)', /^(fetch|text|json|AbortController|abort|setTimeout|clearTimeout)$/],
   [
     'gzip (CompressionStream and its streams)',
     /^(CompressionStream|arrayBuffer|write|close|getWriter|Response|encode|TextEncoder)$/,
+    /^(io\.ts|–)$/,
   ],
   ['JSON.stringify', /^stringify$/],
   ['garbage collection', /^\(garbage collector\)$/],
   ['the browser, no JS frame (parsing, tasks, microtask checkpoints)', /^\(program\)$/],
 ];
-/** A stream's `write`/`close` is gzip's; a library function of the same name (the outbox's `write`) is not. */
 const categoryOf = (fn, module) =>
-  CATEGORIES.find(([name, re]) => re.test(fn) && (!name.startsWith('gzip') || /^(io\.ts|–)$/.test(module)))?.[0] ??
+  CATEGORIES.find(([, re, from]) => re.test(fn) && (!from || from.test(module)))?.[0] ??
   'JS: the library’s own code and other builtins';
 
 /** A profile's sampled ms per category (the harness's own frames left out, the browser's kept). */
