@@ -175,6 +175,57 @@ describe('a page that breaks globals after cio.js loaded', () => {
   });
 });
 
+describe('a page whose CompressionStream fails', () => {
+  // Set before cio.js loads (an init script), as a polyfill or a broken shim would be: tracklet takes
+  // the browser's CompressionStream when it loads. The test collector agrees to gzip in its first
+  // answer, so every later request and the page-hide beacons are where gzip would be used.
+  const BROKEN: [string, () => void][] = [
+    [
+      'its constructor throws',
+      () => {
+        (window as any).CompressionStream = function () {
+          throw new TypeError('CompressionStream broken by the page');
+        };
+      },
+    ],
+    [
+      'its stream errors on the first chunk',
+      () => {
+        (window as any).CompressionStream = class extends TransformStream {
+          constructor() {
+            super({ transform: (_chunk, controller) => controller.error(new TypeError('gzip failed')) });
+          }
+        };
+      },
+    ],
+  ];
+
+  it.each(BROKEN)(
+    '%s: everything is sent as plain JSON, fetches and page-hide beacons, with no page error',
+    async (_, breakIt) => {
+      const siteId = 'gzip-broken-' + BROKEN.findIndex(([, b]) => b == breakIt);
+      const { p, errors } = await newPage();
+      await p.addInitScript(breakIt);
+      await p.goto(serve(`/${siteId}.html`, `<!doctype html><title>Gzip</title>${snippet(siteId)}`));
+      await loaded(p);
+      await collector.waitFor(() => messagesFor(siteId).some((m) => m.type === 'page')); // the first answer agrees
+      await p.evaluate(() => {
+        for (let i = 0; i < 30; i++) (window as any)._cio.track('after_agreement', { n: i });
+      });
+      await collector.waitFor(() => messagesFor(siteId).filter((m) => m.event === 'after_agreement').length == 30);
+      await p.evaluate(() => {
+        for (let i = 0; i < 5; i++) (window as any)._cio.track('at_hide', { n: i });
+        location.href = '/blank.html';
+      });
+      await p.waitForURL('**/blank.html');
+      await collector.waitFor(() => messagesFor(siteId).filter((m) => m.event === 'at_hide').length == 5);
+      expect(requestsFor(siteId).length).toBeGreaterThan(2);
+      expect(requestsFor(siteId).every((r) => !r.isGzip && r.body !== undefined && r.status === 200)).toBe(true);
+      expect(errors).toEqual([]);
+    },
+  );
+});
+
 describe('no personal data in URLs', () => {
   it("sends every request, fetch or beacon, to /v1/batch with no query but the body's encoding, the data in the POST body", async () => {
     const { p } = await newPage();
