@@ -1,13 +1,16 @@
 // The persistent outbox: every accepted message is kept in localStorage until a collector has
 // acknowledged it, so a reload, a crash or a closed tab loses nothing.
 //
-// A message is stored under a key named after its tab and its time: `_cio_ob:<tab id>:<t>`, `t`
-// being the millisecond of its call (Entry.t). The calls of one task nearly always share one, so
-// a task writes one new key holding only what it added (one setItem, at the end of the task; two
-// tasks within one millisecond share a key, and the second writes both), and removals rewrite or
-// delete only the keys of the messages removed (with the next write, or within a second): the
-// storage work is proportional to what was added or acknowledged, never to the backlog. (One key
-// holding the whole outbox, rewritten by every task, made a 2,000-call burst cost O(n²).)
+// A message is stored under a key named after its tab, its time and the task that added it:
+// `_cio_ob:<tab id>:<t>:<n>`, `t` being the millisecond of its call (Entry.t) and `n` the count of
+// this tab's outbox writes before it (one write ends each task that adds). So a task writes new
+// keys holding only what it added (one setItem, at the end of the task, unless its calls span a
+// millisecond), and removals rewrite or delete only the keys of the messages removed (with the
+// next write, or within a second): the storage work is proportional to what was added or
+// acknowledged, never to the backlog. (One key holding the whole outbox, rewritten by every task,
+// made a 2,000-call burst cost O(n²); a key per millisecond, which two tasks of one millisecond
+// shared, made the second write the first one's messages again: 4.6 times the bytes of its
+// messages for the bench's 200 tasks of one call.)
 // Each tab writes only its own keys: localStorage has no atomic read-modify-write across tabs, so
 // a shared key would lose one tab's writes to another's.
 // While it holds messages, a tab holds a Web Lock named `_cio_ob:<tab id>`; the browser releases
@@ -39,6 +42,8 @@ export interface Entry {
   f?: number;
   /** Set while the browser carries it with our trust (see the sender): kept in memory, not stored. */
   k?: boolean;
+  /** Its key in localStorage, given when it is added (see createOutbox). */
+  o?: string;
 }
 
 export interface Outbox {
@@ -83,9 +88,11 @@ export function createOutbox(
   const tab = OUTBOX_PREFIX + io.randomId();
   let queue: Entry[] = [];
   let bytes = 0;
-  /** Times (`t`) whose keys are to be written: those this task added to, and those that lost entries. */
-  const dirty = new Set<number>();
+  /** Keys to be written: those this task added to, and those that lost entries. */
+  const dirty = new Set<string>();
   let isWriteScheduled = false;
+  /** Writes so far: what is added before the next write goes under keys of its own (see add). */
+  let writes = 0;
   /** Some key was last written without entries the browser carried with our trust (`k`). */
   let isHolding = false;
   let lazyWriteTimer: any;
@@ -94,20 +101,21 @@ export function createOutbox(
 
   const write = (_?: unknown) => {
     isWriteScheduled = false;
+    writes++;
     let dropped = 0;
     // The limits bound a backlog; a burst the collector is taking is held until sent, not cut to 1,000.
     // (The counts first: asking whether the collector is failing reads navigator.onLine.)
     const isFull = () => (queue.length > c.maxQueueMessages || bytes > c.maxQueueBytes) && isBacklogged();
     for (; queue.length && (isFull() || queue[0].t < io.now() - MAX_AGE_MS); dropped++) {
-      dirty.add(queue[0].t);
+      dirty.add(queue[0].o!);
       bytes -= queue.shift()!.b;
     }
     if (dropped) onDrop(dropped);
     if (!queue.length && unlock) unlock = void unlock();
     // Each key as the outbox holds it now, but for what is trusted to the browser; emptied ones deleted.
-    for (const t of dirty) {
-      const kept = queue.filter((e) => e.t == t && !e.k);
-      store.set(tab + ':' + t, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
+    for (const key of dirty) {
+      const kept = queue.filter((e) => e.o == key && !e.k);
+      store.set(key, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
     }
     dirty.clear();
   };
@@ -123,7 +131,7 @@ export function createOutbox(
         .request(tab, () => new Promise<void>((resolve) => (unlock = queue.length ? resolve : void resolve())))
         .catch(() => (unlock = undefined));
     }
-    dirty.add(e.t);
+    dirty.add((e.o = tab + ':' + e.t + ':' + writes));
     queue.push(e);
     bytes += e.b;
     scheduleWrite();
@@ -147,10 +155,9 @@ export function createOutbox(
     add,
     entries: () => queue,
     remove(done) {
-      const gone = new Set(done);
-      queue = queue.filter((e) => !gone.has(e));
+      queue = queue.filter((e) => !done.includes(e));
       bytes = queue.reduce((n, e) => n + e.b, 0);
-      done.forEach((e) => dirty.add(e.t));
+      done.forEach((e) => dirty.add(e.o!));
       // A removed message still stored costs at most a duplicate, never a loss: removals are
       // written with the next task's write, or within a second (an empty outbox at once: that
       // lets go of the lock).
@@ -160,20 +167,17 @@ export function createOutbox(
     save() {
       // Entries now trusted to the browser leave their keys; after a save that left some out, every
       // key is written again (those no longer trusted come back, whatever the order of the calls).
-      for (const e of queue) if (e.k || isHolding) dirty.add(e.t);
+      for (const e of queue) if (e.k || isHolding) dirty.add(e.o!);
       isHolding = queue.some((e) => e.k);
       scheduleWrite();
     },
     adopt() {
-      // Keys are `_cio_ob:<tab id>:<t>` (`_cio_ob:<tab id>` before issue 16): one lock, one lease per tab.
+      // Keys are `_cio_ob:<tab id>:<t>:<n>` (`_cio_ob:<tab id>:<t>` before, `_cio_ob:<tab id>` before
+      // issue 16): one lock, one lease per tab.
       for (const other of new Set(store.keys(OUTBOX_PREFIX).map((key) => key.split(':', 2).join(':')))) {
         if (other == tab) continue;
         if (io.locks) {
-          io.locks
-            .request(other, { ifAvailable: true }, (lock) => {
-              if (lock) take(other);
-            })
-            .catch(() => {});
+          io.locks.request(other, { ifAvailable: true }, (lock) => lock && take(other)).catch(() => {});
         } else {
           // Its lease: the time its newest key names (a key without one, of the previous version: none).
           if (store.keys(other).every((key) => !(io.now() - +key.split(':')[2] < LEASE_MS))) take(other);

@@ -74,7 +74,7 @@ describe('consent(false)', () => {
     cio.identify('42');
     cio.track('queued');
     await settle();
-    expect(storageKeys(s)).toEqual([`_cio_ob:${uuid(2)}:${T0}`, '_cio_ok', '_cioanonid', '_cioid', 'site_own_key']);
+    expect(storageKeys(s)).toEqual([`_cio_ob:${uuid(2)}:${T0}:0`, '_cio_ok', '_cioanonid', '_cioid', 'site_own_key']);
 
     cio.consent(false);
     await vi.advanceTimersByTimeAsync(60_000);
