@@ -76,9 +76,12 @@ function requestBodies(
   return [
     toRequestBody,
     (from, limit) => {
+      // Fitted first, then cut at the first other context: the same entries as the other way round,
+      // with the contexts of a request's entries compared, not those of everything that waits.
       const context = contextOf(from[0]);
-      const other = from.findIndex((e) => contextOf(e) != context);
-      return pickBatch(other < 0 ? from : from.slice(0, other), limit, utf8Bytes(toRequestBody([], context)));
+      const batch = pickBatch(from, limit, utf8Bytes(toRequestBody([], context)));
+      const other = batch.findIndex((e) => contextOf(e) != context);
+      return other < 0 ? batch : batch.slice(0, other);
     },
   ];
 }

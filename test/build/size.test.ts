@@ -27,8 +27,8 @@ const BUDGET = {
   // a refusal that drops what pending consent kept, and is not echoed between tabs: 7,595 B; the
   // failures of requests in flight together counted once in the backoff: 7,610 B; gzip as one pipe
   // from a Response's body (no writer, no TextEncoder, no catch handlers): 7,578 B; an outbox key
-  // per task, not per millisecond: 7,577 B.
-  cioBrotliBytes: 7_577,
+  // per task, not per millisecond: 7,577 B; a request fitted before its contexts are compared: 7,581 B.
+  cioBrotliBytes: 7_581,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
   // until issues 11, 12, 13 and 16: 8,050 -> 10,068 B, mostly issue 11's self-explaining local
   // names, which only the minified cio.js gets back, and the same features with readable names;
