@@ -135,7 +135,7 @@ function remainingSection(profile, rows) {
   an \`about:blank\` frame's window and carries an ArrayBuffer when gzipped, the floor's is a plain
   fetch of a string.`,
     `**Storage** (storage.ts → \`setItem\`, \`removeItem\`): ${fixed(sum(/^storage\.ts$/))} µs/event, one key written per task and
-  one deleted per millisecond's worth acknowledged: proportional to the messages, as the floor's (whose
+  one deleted per task's worth acknowledged: proportional to the messages, as the floor's (whose
   \`setItem\` calls had no frame of their own in these profiles: they are in its \`endTask\`). The
   outbox's own code (outbox.ts) adds ${fixed(sum(/^outbox\.ts$/) - sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event (and \`utf8Bytes\`, which lives there, ${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))}: see below).`,
     `**Building messages** (message.ts, sanitize.ts, json.ts, validate.ts, tracker.ts): ${fixed(modules(/^(message|tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
