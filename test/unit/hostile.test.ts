@@ -112,6 +112,26 @@ describe('event data that is not plain JSON', () => {
     expect(await sentProperties(data)).toStrictEqual({ keep: 1, nested: { ok: 2 } });
   });
 
+  it("drops an identify trait whose getter throws and keeps the call and the other traits; track's options alike", async () => {
+    // Only the names the library reads (identify's `id`, track's `timestamp` and `messageId`) are read
+    // from the caller's object itself: a getter elsewhere on it is the data's cleaning's business.
+    const cio = await s.open();
+    const throwing = (o: any) =>
+      Object.defineProperty(o, 'bad', {
+        enumerable: true,
+        get: () => {
+          throw new Error('getter');
+        },
+      });
+    cio.identify(throwing({ id: 'u1', email: 'u1@example.com' }));
+    cio.track('backfilled', {}, throwing({ timestamp: 1_700_000_000 }));
+    await cio.flush();
+    const [identify, track] = s.sent();
+    expect([identify.type, identify.userId, identify.traits]).toEqual(['identify', 'u1', { email: 'u1@example.com' }]);
+    expect([track.event, track.timestamp]).toEqual(['backfilled', '2023-11-14T22:13:20.000Z']);
+    expect(s.warnings()).toEqual([]);
+  });
+
   it('drops a nested Proxy whose traps throw, and keeps the others', async () => {
     const trap = () => {
       throw new Error('trap');
