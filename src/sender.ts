@@ -70,9 +70,12 @@ function requestBodies(
   config: Config,
   io: IO,
 ): [toRequestBody: (batch: Entry[]) => string, pickRequest: (from: Entry[], limit: number) => Entry[]] {
-  const contextOf = (e?: Entry) => io.stringify(e?.m.context ?? {});
+  const contextOf = (e: Entry) => e.s.slice(e.s.lastIndexOf('"context":') + 10, -1);
   const toRequestBody = (batch: Entry[], context = contextOf(batch[0])) =>
-    `{"writeKey":${io.stringify(config.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","context":${context},"batch":[${batch.map((e) => e.s).join()}]}`;
+    batch.reduce(
+      (body, e, i) => body + (i ? ',' : '') + e.s,
+      `{"writeKey":${io.stringify(config.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","context":${context},"batch":[`,
+    ) + ']}';
   return [
     toRequestBody,
     (from, limit) => {

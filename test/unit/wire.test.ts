@@ -78,6 +78,22 @@ describe('the wire format', () => {
     ]);
   });
 
+  it("takes the request's context from the message's own, whatever event data or a title hold (the sender cuts it from the message's JSON)", async () => {
+    s.win.document.title = 'A "context":{"page":{}} title';
+    const cio = await s.open();
+    cio.track('with_context', { context: { page: { path: '/not-this' } }, nested: { context: '"context":' } });
+    await cio.flush();
+    const [r] = s.requests;
+    const expected = context(s);
+    expected.page.title = 'A "context":{"page":{}} title';
+    expect(r.json.context).toStrictEqual(expected);
+    expect(r.json.batch[0].context).toStrictEqual(expected);
+    expect(r.json.batch[0].properties).toStrictEqual({
+      context: { page: { path: '/not-this' } },
+      nested: { context: '"context":' },
+    });
+  });
+
   it('sends identify with traits, then every later message carries the userId', async () => {
     const cio = await s.open();
     cio.identify({ id: 42, email: 'a@b.co', created_at: 1700000000 });
