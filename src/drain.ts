@@ -79,7 +79,7 @@ export function createDrain(
   /** One timer at a time; `isRetry` posts what waits whether a batch is due or not. */
   const scheduleDrain = (ms: number, isRetry?: boolean) => {
     io.clearTimeout(timer);
-    timer = io.setTimeout(() => drain(!!isRetry, (timer = 0)), ms); // `drain` below arms this timer in turn
+    timer = io.setTimeout(() => start(!!isRetry, (timer = 0)), ms); // `start` below arms this timer in turn
   };
 
   /** No request is left in flight: the drain ends, and a timer is armed for what is left. */
@@ -128,7 +128,8 @@ export function createDrain(
   const drainEnded = async () => {
     while (posts.length) await posts[0];
   };
-  const drain = (sendAll: boolean, _?: unknown): Promise<void> => {
+  /** Starts a drain, or adds to the one in progress; `drain` also waits for its end. */
+  const start = (sendAll: boolean, _?: unknown) => {
     if (!posts.length) {
       io.clearTimeout(timer);
       timer = 0;
@@ -137,15 +138,15 @@ export function createDrain(
     if (sendAll) isSendingAll = !(isStopped = false);
     postMore();
     if (!posts.length) endDrain();
-    return drainEnded();
   };
+  const drain = (sendAll: boolean) => (start(sendAll), drainEnded());
 
   return [
     drain,
     () => {
       // A drain in progress takes what is due alongside its requests; a backoff has its own timer.
       if (io.now() < blockedUntil) return;
-      if (posts.length || isDue(waitingEntries())) void drain(false);
+      if (posts.length || isDue(waitingEntries())) start(false);
       else if (!timer) scheduleDrain(config.flushIntervalMs);
     },
   ];
