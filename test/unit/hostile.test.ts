@@ -462,10 +462,12 @@ describe('a page that breaks globals after the tracker was created (npm entry, d
     expect(s.sent().map((m: any) => m.event)).toEqual(['e']);
   });
 
-  it('falls back to memory when the page replaces localStorage with a throwing one', async () => {
+  it('keeps the localStorage it already read when the page later replaces the getter with a throwing one', async () => {
     const cio = await openWithBrowserDefaults();
+    const area = s.win.localStorage;
     Object.defineProperty(s.win, 'localStorage', { get: broken, configurable: true });
     cio.identify('u1');
+    expect(area.getItem('_cioid')).toBe('u1'); // written where it was, not to memory only
     cio.track('e');
     await cio.flush();
     expect(s.sent().map((m: any) => [m.type, m.userId])).toEqual([
