@@ -203,6 +203,18 @@ function gzipAhead(
   ];
 }
 
+/** Back to waiting: in no request, and no longer trusted to the browser. */
+const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
+
+/**
+ * Whether the outbox holds more than one request carries: `flushAt` messages, or over `limit()`
+ * bytes of JSON. Only then are gzip bodies made ahead for a page hide: less goes plain at a hide,
+ * in a quota that the compressed requests in flight leave nearly whole, and a task that tracks a
+ * click compresses nothing (bench: a click's first-input processing time).
+ */
+const isBacklog = (outbox: Outbox, config: Config, limit: () => number) =>
+  outbox.entries().length >= config.flushAt || outbox.entries().reduce((n, e) => n + e.b, 0) > limit();
+
 /** Refused by size: RudderStack answers 413 "request size exceeds max limit"; Jitsu 400 "message size N is too big". */
 const isRefusedBySize = ({ status, said }: Response) =>
   status == 413 || (status == 400 && /too (big|large)|exceed/i.test(said!));
@@ -252,12 +264,11 @@ export function createSender(
   const isOnline = () => io.navigator.onLine !== false;
   const [toRequestBody, pickRequest] = requestBodies(config, io);
   const waitingEntries = () => outbox.entries().filter((e) => !e.f);
-  /** Back to waiting: in no request, and no longer trusted to the browser. */
-  const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
   const warnFailure = (error: unknown) => log.warn('flush', error);
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
   const canPost = () => canSend() && isOnline();
-  const isAheadWanted = () => io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing();
+  const isAheadWanted = () =>
+    io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing() && isBacklog(outbox, config, requestLimit);
   const [prepareAhead, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody, isAheadWanted);
 
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */

@@ -31,8 +31,9 @@ const BUDGET = {
   // 7,581 B. Issue 16, one call a task: request bodies by concatenation and a request's context cut
   // from the message's JSON: 7,606 B. The drain started without an async wait by each task's
   // schedule: 7,606 B. Storage's memory as a Map and localStorage read once: 7,616 B. Sanitize's
-  // keys walked by forEach: 7,615 B.
-  cioBrotliBytes: 7_615,
+  // keys walked by forEach: 7,615 B. No gzip body made ahead while the outbox holds less than one
+  // request carries: 7,644 B.
+  cioBrotliBytes: 7_644,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
   // until issues 11, 12, 13 and 16: 8,050 -> 10,068 B, mostly issue 11's self-explaining local
   // names, which only the minified cio.js gets back, and the same features with readable names;
@@ -41,8 +42,9 @@ const BUDGET = {
   // 10,654 B with the refusal fix, 10,677 B with one backoff step for parallel failures, 10,635 B
   // with gzip as one pipe, 10,631 B with a key per task. 10,677 B with request bodies by
   // concatenation. 10,683 B with the drain started without an async wait. 10,694 B with storage's
-  // memory as a Map. 10,692 B with sanitize's forEach.
-  entryBrotliBytes: 10_692,
+  // memory as a Map. 10,692 B with sanitize's forEach. 10,706 B with no body made ahead for a small
+  // outbox.
+  entryBrotliBytes: 10_734,
 };
 
 describe('size budgets', () => {

@@ -120,17 +120,38 @@ describe('gzip bodies made ahead for the page hide', () => {
     expect(s.beacons.every((b) => b.url == BATCH_URL)).toBe(true);
   });
 
+  it('makes no body ahead while the outbox holds less than one request carries: a click compresses nothing', async () => {
+    s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
+    const made: string[] = [];
+    const cio = await s.open({}, { gzip: (body: string) => (made.push(body), gzip(body)) });
+    heldAnswers(1);
+    cio.track('added_to_cart', { sku: 'A-1' });
+    cio.track('view', { pad });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(made).toEqual([]);
+    s.hide(); // what waits goes plain, in the quota
+    const bodies = await s.beaconBodies();
+    expect(bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual(['added_to_cart', 'view']);
+    expect(s.beacons.map((b) => b.url)).toEqual([BATCH_URL]);
+  });
+
   it('does not use a body made ahead once its entries changed: a message sent meanwhile goes once', async () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
-    const cio = await s.open({}, { gzip });
-    cio.track('a');
-    await vi.advanceTimersByTimeAsync(10); // a body made ahead for [a]
-    cio.track('b'); // now [a, b]: made again after this task
-    s.hide(); // in the same task: the body for [a] alone is stale, [a, b] not made yet
+    const cio = await s.open({ maxBatchBytes: 8_000 }, { gzip });
+    heldAnswers(4);
+    for (let i = 0; i < 40; i++) cio.track('a' + i, { pad });
+    await vi.waitFor(() => expect(s.requests).toHaveLength(4), { interval: 1, timeout: 500 });
+    await vi.advanceTimersByTimeAsync(10); // four requests in flight; bodies made ahead for what waits
+    cio.track('b'); // now one more waits: its chunk changed, made again only after this task
+    s.hide(); // in the same task: the body of the chunk that now holds b is stale, not used
     const bodies = await Promise.all(
       s.beacons.map(async (b) => (b.url.includes('gzip') ? gunzip(b.blob) : b.blob.text())),
     );
-    expect(bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual(['a', 'b']);
+    const beaconed = bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event));
+    const fetched = s.sent().map((m: any) => m.event);
+    const all = [...fetched, ...beaconed];
+    expect(all.sort()).toEqual([...Array.from({ length: 40 }, (_, i) => 'a' + i), 'b'].sort()); // each once
+    expect(s.beacons.some((b) => b.url.includes('gzip'))).toBe(true); // unchanged chunks went as made ahead
   });
 
   it('hands plain beacons over, and lets nothing reach the page, when CompressionStream throws', async () => {
@@ -138,16 +159,21 @@ describe('gzip bodies made ahead for the page hide', () => {
     const broken = () => {
       throw new TypeError('CompressionStream broken');
     };
-    const cio = await s.open({}, { gzip: broken });
+    const made = vi.fn(broken);
+    const cio = await s.open({}, { gzip: made });
     const error = vi.fn();
     cio.on('error', error);
-    cio.track('a');
+    heldAnswers(4);
+    for (let i = 0; i < 100; i++) cio.track('a' + i, { pad }); // more than the requests in flight carry
+    await vi.waitFor(() => expect(s.requests).toHaveLength(4), { interval: 1, timeout: 500 });
     await vi.advanceTimersByTimeAsync(10);
+    expect(made).toHaveBeenCalled(); // the bodies made ahead tried, and broke
     cio.track('b');
     s.hide();
     const bodies = await s.beaconBodies();
-    expect(bodies.flatMap((b) => JSON.parse(b).batch.map((m: any) => m.event))).toEqual(['a', 'b']);
-    expect(s.beacons.map((b) => b.url)).toEqual([BATCH_URL]);
+    const all = [...s.sent(), ...bodies.flatMap((b) => JSON.parse(b).batch)].map((m: any) => m.event);
+    expect(all.sort()).toEqual([...Array.from({ length: 100 }, (_, i) => 'a' + i), 'b'].sort());
+    expect(new Set(s.beacons.map((b) => b.url))).toEqual(new Set([BATCH_URL]));
     expect(error).not.toHaveBeenCalled();
   });
 
