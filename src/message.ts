@@ -3,7 +3,8 @@
 // reading the page, making and measuring the JSON; docs/protocol.md, "Messages") waits for the
 // end of the task, for every call of the task at once: a click handler that tracks gets control
 // back sooner (track() went from ~6 µs to ~0.2 µs in Chromium). One flat queue holds every call,
-// in order, and no closure: allocating one per call was a third of the cost.
+// in order, and no closure: allocating one per call was a third of the cost. A message's
+// `context` is its last key: the sender cuts a request's context from the end of its JSON (sender.ts).
 import type { Message, Properties } from './types';
 import type { Identity } from './identity';
 import type { Log } from './log';

@@ -44,9 +44,9 @@ export function sanitize(value: unknown): unknown {
           if (e === TOO_LARGE) throw e;
           return; // a throwing getter: this key is dropped, the rest is kept
         }
+        if (x === undefined) return;
         // A computed key in a literal defines an own property, even "__proto__" (assigning it would
         // set the prototype); plain assignment for every other key: a copy per key would be slow.
-        if (x === undefined) return;
         if (k == '__proto__') out = { ...out, [k]: x };
         else out[k] = x;
       });

@@ -70,6 +70,8 @@ function requestBodies(
   config: Config,
   io: IO,
 ): [toRequestBody: (batch: Entry[]) => string, pickRequest: (from: Entry[], limit: number) => Entry[]] {
+  // A message's context, cut from its JSON instead of stringified again for each pick: `context`
+  // is a message's last key (message.ts), and no string in it can hold `"context":` unescaped.
   const contextOf = (e: Entry) => e.s.slice(e.s.lastIndexOf('"context":') + 10, -1);
   const toRequestBody = (batch: Entry[], context = contextOf(batch[0])) =>
     batch.reduce(
@@ -207,12 +209,13 @@ function gzipAhead(
 const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = false)));
 
 /**
- * Whether the outbox holds more than one request carries: `flushAt` messages, or over `limit()`
- * bytes of JSON. Only then are gzip bodies made ahead for a page hide: less goes plain at a hide,
- * in a quota that the compressed requests in flight leave nearly whole, and a task that tracks a
- * click compresses nothing (bench: a click's first-input processing time).
+ * Whether the outbox holds a full batch or more: `flushAt` messages, or over `limit()` bytes of
+ * JSON (not the outbox's `isBacklogged`, which means the collector cannot be reached). Only then are
+ * gzip bodies made ahead for a page hide: less goes plain at a hide, in a quota that the compressed
+ * requests in flight leave nearly whole, and a task that tracks a click compresses nothing (bench:
+ * a click's first-input processing time).
  */
-const isBacklog = (outbox: Outbox, config: Config, limit: () => number) =>
+const holdsFullBatch = (outbox: Outbox, config: Config, limit: () => number) =>
   outbox.entries().length >= config.flushAt || outbox.entries().reduce((n, e) => n + e.b, 0) > limit();
 
 /** Refused by size: RudderStack answers 413 "request size exceeds max limit"; Jitsu 400 "message size N is too big". */
@@ -268,7 +271,7 @@ export function createSender(
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
   const canPost = () => canSend() && isOnline();
   const isAheadWanted = () =>
-    io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing() && isBacklog(outbox, config, requestLimit);
+    io.gzip && isGzipAgreed() && !isHidden && canPost() && !isFailing() && holdsFullBatch(outbox, config, requestLimit);
   const [prepareAhead, handOverPrepared] = gzipAhead(io, waitingEntries, pickNext, toRequestBody, isAheadWanted);
 
   /** Posts one batch and acts on the answer; true when the drain may go on (see PostResult). */
