@@ -113,10 +113,12 @@ export function createOutbox(
     if (dropped) onDrop(dropped);
     if (!queue.length && unlock) unlock = void unlock();
     // Each key as the outbox holds it now, but for what is trusted to the browser; emptied ones deleted.
-    for (const key of dirty) {
-      const kept = queue.filter((e) => e.o == key && !e.k);
-      store.set(key, kept.length ? `{"q":[${kept.map((e) => `[${e.t},${e.s}]`).join()}]}` : null);
-    }
+    // (forEach and one string: no iterator results, filtered or mapped arrays in a write each task.)
+    dirty.forEach((key) => {
+      let kept = '';
+      queue.forEach((e) => e.o != key || e.k || (kept += (kept && ',') + '[' + e.t + ',' + e.s + ']'));
+      store.set(key, kept ? `{"q":[${kept}]}` : null);
+    });
     dirty.clear();
   };
   const scheduleWrite = () => {
