@@ -61,7 +61,9 @@ const IN_LAST_TRY = 4;
 
 /**
  * `toRequestBody` makes a request's JSON; `pickRequest` takes the oldest entries of `from` that
- * share the first one's context (in order) and fit in `limit` bytes. The request carries that
+ * share the first one's context (in order) and fit in `limit` bytes; `bodyBytes` is the UTF-8 size
+ * of a batch's request body, counted from its entries' sizes (measuring the body itself would
+ * flatten it: a copy of every request's JSON on the JS heap, which fetch does not make). The request carries that
  * context too: Customer.io's Pipelines apply a batch's `context` to all its calls and keep none of
  * theirs (docs.customer.io/integrations/api/cdp/tag/default/batch/), so no page is lost there;
  * Segment and Jitsu merge each call's own over it.
@@ -69,7 +71,11 @@ const IN_LAST_TRY = 4;
 function requestBodies(
   config: Config,
   io: IO,
-): [toRequestBody: (batch: Entry[]) => string, pickRequest: (from: Entry[], limit: number) => Entry[]] {
+): [
+  toRequestBody: (batch: Entry[]) => string,
+  pickRequest: (from: Entry[], limit: number) => Entry[],
+  bodyBytes: (batch: Entry[]) => number,
+] {
   // A message's context, cut from its JSON instead of stringified again for each pick: `context`
   // is a message's last key (message.ts), and no string in it can hold `"context":` unescaped.
   const contextOf = (e: Entry) => e.s.slice(e.s.lastIndexOf('"context":') + 10, -1);
@@ -78,16 +84,18 @@ function requestBodies(
       (body, e, i) => body + (i ? ',' : '') + e.s,
       `{"writeKey":${io.stringify(config.siteId)},"sentAt":"${new Date(io.now()).toISOString()}","context":${context},"batch":[`,
     ) + ']}';
+  const emptyBodyBytes = (context: string) => utf8Bytes(toRequestBody([], context));
   return [
     toRequestBody,
     (from, limit) => {
       // Fitted first, then cut at the first other context: the same entries as the other way round,
       // with the contexts of a request's entries compared, not those of everything that waits.
       const context = contextOf(from[0]);
-      const batch = pickBatch(from, limit, utf8Bytes(toRequestBody([], context)));
+      const batch = pickBatch(from, limit, emptyBodyBytes(context));
       const other = batch.findIndex((e) => contextOf(e) != context);
       return other < 0 ? batch : batch.slice(0, other);
     },
+    (batch) => batch.reduce((n, e) => n + e.b + 1, emptyBodyBytes(contextOf(batch[0]))) - 1, // a comma between two
   ];
 }
 
@@ -265,7 +273,7 @@ export function createSender(
   /** Carried by the browser at a hide without trust: waiting again when the page is visible. */
   let untrusted: Entry[] = [];
   const isOnline = () => io.navigator.onLine !== false;
-  const [toRequestBody, pickRequest] = requestBodies(config, io);
+  const [toRequestBody, pickRequest, bodyBytes] = requestBodies(config, io);
   const waitingEntries = () => outbox.entries().filter((e) => !e.f);
   const warnFailure = (error: unknown) => log.warn('flush', error);
   const pickNext = (from: Entry[]) => pickRequest(from, requestLimit());
@@ -278,7 +286,7 @@ export function createSender(
   const postBatch = async (batch: Entry[]): Promise<PostResult> => {
     const json = toRequestBody(batch);
     let body: string | ArrayBuffer = json;
-    let size = utf8Bytes(json);
+    let size = bodyBytes(batch);
     batch.forEach((e) => (e.f = IN_FETCH));
     // Gzip takes a 32 KB batch of ~560 B messages to ~40 B a message, on the wire and in the
     // quota. Not while hidden: a page hide hands over in the same task, with beacons.

@@ -32,8 +32,9 @@ const BUDGET = {
   // from the message's JSON: 7,606 B. The drain started without an async wait by each task's
   // schedule: 7,606 B. Storage's memory as a Map and localStorage read once: 7,616 B. Sanitize's
   // keys walked by forEach: 7,615 B. No gzip body made ahead while the outbox holds less than one
-  // request carries: 7,644 B.
-  cioBrotliBytes: 7_644,
+  // request carries: 7,644 B. A write each key's value as one string, and a request body's size
+  // counted from its messages' (no flattened copy of the body): 7,668 B.
+  cioBrotliBytes: 7_668,
   // 8,000 until stop 9: the same fixes, 8,007 B (this file is readable, not minified). 8,200
   // until issues 11, 12, 13 and 16: 8,050 -> 10,068 B, mostly issue 11's self-explaining local
   // names, which only the minified cio.js gets back, and the same features with readable names;
@@ -44,8 +45,8 @@ const BUDGET = {
   // concatenation. 10,683 B with the drain started without an async wait. 10,694 B with storage's
   // memory as a Map. 10,692 B with sanitize's forEach. 10,734 B with no body made ahead for a small
   // outbox; 10,742 B with its check named for what it is and comments on the context cut from a
-  // message's JSON.
-  entryBrotliBytes: 10_742,
+  // message's JSON. 10,777 B with a write's one string per key and a body's size from its messages.
+  entryBrotliBytes: 10_777,
 };
 
 describe('size budgets', () => {

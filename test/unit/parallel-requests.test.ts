@@ -53,6 +53,17 @@ describe('parallel requests', () => {
     expect(s.requests.map((r) => r.init.keepalive)).toEqual([true, true, true, false]);
   });
 
+  it('counts UTF-8 bytes against the quota, not characters (a request body is sized from its messages)', async () => {
+    const cio = await s.open({ maxBatchBytes: 20_000 });
+    heldAnswers(4);
+    // ~3,550 bytes a message but ~1,550 characters: five to a request of ~18,300 bytes.
+    for (let i = 0; i < 100; i++) cio.track('e' + i, { pad: '€'.repeat(1000) });
+    await settle();
+    const bytes = s.requests.map((r) => new TextEncoder().encode(r.init.body).length);
+    expect(bytes.every((n) => n > 65_536 / 4 && n <= 20_000)).toBe(true); // three fit in the quota, four do not
+    expect(s.requests.map((r) => r.init.keepalive)).toEqual([true, true, true, false]);
+  });
+
   it('after a retry, sends one request at a time until the collector takes one, then four again', async () => {
     const cio = await s.open();
     s.answers.push(503, 503, 503, 503);
