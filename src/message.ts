@@ -4,12 +4,13 @@
 // end of the task, for every call of the task at once: a click handler that tracks gets control
 // back sooner (track() went from ~6 µs to ~0.2 µs in Chromium). One flat queue holds every call,
 // in order, and no closure: allocating one per call was a third of the cost. A message's
-// `context` is its last key: the sender cuts a request's context from the end of its JSON (sender.ts).
+// `context` is its last key, its JSON shared by the messages of a page (Entry.c), and the sender
+// takes a request's context from there (sender.ts).
 import type { Message, Properties } from './types';
 import type { Identity } from './identity';
 import type { Log } from './log';
 import type { IO } from './io';
-import { toEntry, type Entry } from './outbox';
+import { toEntry, utf8Bytes, type Entry } from './outbox';
 import { sanitize, TOO_LARGE } from './sanitize';
 import { checkId, isObject, ownValue, parseTimestamp } from './validate';
 import { MAX_ID_BYTES } from './limits';
@@ -43,6 +44,34 @@ export type Messages = [
 ];
 
 /**
+ * The context of a message built now, its JSON, and that JSON's UTF-8 size with what joins it to a
+ * message (`,"context":` and the message's closing brace). The same while the page's URL, title
+ * and language stay the same: its JSON is made once and joined to each message's (bench, one call
+ * a task: ~300 B fewer allocated a call, and two location reads fewer). A document's referrer is
+ * set when it is created: the same for every message of the page.
+ */
+function pageContexts({ window: { document, location, navigator }, stringify }: IO) {
+  let last: [context: { page: Properties } & Properties, json: string, bytes: number];
+  return () => {
+    const url = location.href;
+    const title = document.title;
+    const locale = navigator.language;
+    const context = last?.[0];
+    if (url != context?.page.url || title != context.page.title || locale != context.locale) {
+      const next = {
+        page: { url, path: location.pathname, referrer: document.referrer, title, search: location.search },
+        userAgent: navigator.userAgent,
+        locale,
+        library: { name: 'tracklet', version: __VERSION__ },
+      };
+      const json = stringify(next);
+      last = [next, json, utf8Bytes(json) + 12];
+    }
+    return last;
+  };
+}
+
+/**
  * `callTime` is when the call happens (the stub's queued calls keep their own time); `add` takes
  * each message built; what a build throws is reported for its call alone (`reportFailure`);
  * `afterBuild` is told when the calls noted so far were built, if there were any.
@@ -56,7 +85,8 @@ export function createMessages(
   reportFailure: (call: MessageCall, error: unknown) => void,
   afterBuild: () => void,
 ): Messages {
-  const { document, location, navigator } = io.window;
+  const { location } = io.window;
+  const currentContext = pageContexts(io);
   // A messageId is this page's random prefix (74 bits) and a counter: unique like a UUID, a
   // tenth of the cost (crypto.randomUUID is ~1.3 µs a call in Chromium) and 13 bytes shorter.
   const idPrefix = io.randomId().replace(/-/g, '').slice(0, 20);
@@ -65,33 +95,25 @@ export function createMessages(
   const toMessageEntry = (
     type: MessageCall,
     fields: Partial<Message>,
-    [now, anonymousId, userId]: Snapshot,
+    snapshot: Snapshot,
     time?: number,
     messageId?: string,
   ) => {
-    const page = {
-      url: location.href,
-      path: location.pathname,
-      referrer: document.referrer,
-      title: document.title,
-      search: location.search,
-    };
+    const context = currentContext(); // indexed, not destructured: unoptimized, that makes an iterator
     const message: Message = {
       type,
       messageId: messageId || idPrefix + (++messageCount).toString(36),
-      timestamp: new Date(time ?? now).toISOString(),
-      anonymousId,
-      userId,
+      timestamp: new Date(time ?? snapshot[0]).toISOString(),
+      anonymousId: snapshot[1],
+      userId: snapshot[2],
       ...fields,
-      context: {
-        page,
-        userAgent: navigator.userAgent,
-        locale: navigator.language,
-        library: { name: 'tracklet', version: __VERSION__ },
-      },
-    };
-    if (type == 'page') message.properties = { ...page, ...message.properties };
-    add(type, toEntry(message, io.stringify(message), now)); // its age counts from the call
+    } as Message;
+    if (type == 'page') message.properties = { ...context[0].page, ...message.properties };
+    const json = io.stringify(message);
+    message.context = context[0];
+    // The JSON and size of the message stringified with its context as its last key; its age counts from the call.
+    const whole = json.slice(0, -1) + ',"context":' + context[1] + '}';
+    add(type, toEntry(message, whole, snapshot[0], utf8Bytes(json) - 1 + context[2], context[1]));
   };
 
   /** Event data as plain JSON; non-objects and unreadable data are warned about and left out. */

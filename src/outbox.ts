@@ -44,6 +44,8 @@ export interface Entry {
   k?: boolean;
   /** Its key in localStorage, given when it is added (see createOutbox). */
   o?: string;
+  /** Its context's JSON, the end of `s` shared with the messages built on the same page (message.ts). */
+  c?: string;
 }
 
 export interface Outbox {
@@ -64,13 +66,14 @@ export const utf8Bytes = (s: string): number =>
   /^[\0-\x7f]*$/.test(s) ? s.length : (encoder ||= new TextEncoder()).encode(s).length;
 
 // `f` and `k` are the entry's own: a page's Object.prototype.f or .k must not be read as its state.
-export const toEntry = (m: Message, json: string, now: number): Entry => ({
+export const toEntry = (m: Message, json: string, now: number, bytes: number = utf8Bytes(json), c?: string): Entry => ({
   m,
   s: json,
-  b: utf8Bytes(json),
+  b: bytes,
   t: now,
   k: false,
   f: 0,
+  c,
 });
 
 export function createOutbox(

@@ -76,9 +76,11 @@ function requestBodies(
   pickRequest: (from: Entry[], limit: number) => Entry[],
   bodyBytes: (batch: Entry[]) => number,
 ] {
-  // A message's context, cut from its JSON instead of stringified again for each pick: `context`
+  // A message's context: its JSON as the message was built with it (Entry.c), or for a message
+  // adopted from storage, cut from its JSON instead of stringified again for each pick: `context`
   // is a message's last key (message.ts), and no string in it can hold `"context":` unescaped.
-  const contextOf = (e: Entry) => e.s.slice(e.s.lastIndexOf('"context":') + 10, -1);
+  // (Cutting a built message's JSON, which is made of parts, would copy it whole.)
+  const contextOf = (e: Entry) => e.c || e.s.slice(e.s.lastIndexOf('"context":') + 10, -1);
   const toRequestBody = (batch: Entry[], context = contextOf(batch[0])) =>
     batch.reduce(
       (body, e, i) => body + (i ? ',' : '') + e.s,

@@ -59,7 +59,7 @@ describe('parallel requests', () => {
     // ~3,550 bytes a message but ~1,550 characters: five to a request of ~18,300 bytes.
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad: '€'.repeat(1000) });
     await settle();
-    const bytes = s.requests.map((r) => new TextEncoder().encode(r.init.body).length);
+    const bytes = s.requests.map((r) => new TextEncoder().encode(r.init.body as string).length);
     expect(bytes.every((n) => n > 65_536 / 4 && n <= 20_000)).toBe(true); // three fit in the quota, four do not
     expect(s.requests.map((r) => r.init.keepalive)).toEqual([true, true, true, false]);
   });

@@ -94,6 +94,46 @@ describe('the wire format', () => {
     });
   });
 
+  it("gives each message its page's context at its build (a new title, URL or language, a new context), its JSON exactly JSON.stringify's", async () => {
+    const cio = await s.open({ autoTrackPage: false });
+    const locale = s.win.navigator.language;
+    cio.track('first');
+    cio.track('same_page');
+    await vi.advanceTimersByTimeAsync(0);
+    s.win.document.title = 'Größe €';
+    cio.track('new_title');
+    await vi.advanceTimersByTimeAsync(0);
+    s.win.history.pushState({}, '', '/b?x=1');
+    cio.track('new_url');
+    await vi.advanceTimersByTimeAsync(0);
+    Object.defineProperty(s.win.navigator, 'language', { value: 'de-DE', configurable: true });
+    cio.track('new_language');
+    await cio.flush();
+    const batch = s.requests.flatMap((r) => r.json.batch);
+    expect(batch.map((m: any) => [m.event, m.context.page.title, m.context.page.path, m.context.locale])).toEqual([
+      ['first', 'A-1', '/p/a-1', locale],
+      ['same_page', 'A-1', '/p/a-1', locale],
+      ['new_title', 'Größe €', '/p/a-1', locale],
+      ['new_url', 'Größe €', '/b', locale],
+      ['new_language', 'Größe €', '/b', 'de-DE'],
+    ]);
+    // The request bodies hold each message's JSON as JSON.stringify writes it (context last).
+    const bodies = s.requests.map((r) => r.init.body as string).join('');
+    for (const m of batch) expect(bodies).toContain(JSON.stringify(m));
+    expect(batch[4].context).toStrictEqual({ ...context(s), page: batch[4].context.page });
+  });
+
+  it("counts the context in a message's size: a page title of 33,000 UTF-8 bytes (11,000 characters) makes every message too large", async () => {
+    s.win.document.title = '€'.repeat(11_000);
+    const cio = await s.open({ autoTrackPage: false });
+    cio.track('small');
+    await cio.flush();
+    expect(s.requests).toHaveLength(0);
+    const bytes = Number(/is (\d+) bytes/.exec(s.warnings()[0])![1]);
+    expect(bytes).toBeGreaterThan(33_000);
+    expect(bytes).toBeLessThan(34_000);
+  });
+
   it('sends identify with traits, then every later message carries the userId', async () => {
     const cio = await s.open();
     cio.identify({ id: 42, email: 'a@b.co', created_at: 1700000000 });
