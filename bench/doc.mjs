@@ -198,6 +198,15 @@ floor's) and, against a collector that agrees to gzip, the compression the floor
 (CompressionStream, ~210 µs of main thread per 10 KB body).`;
 }
 
+/** How many samples the one-call medians rest on (run.mjs, extraSingles). */
+function singleSamplesLine(s) {
+  const of = (id) => s.rows.find((r) => r.sdk.id == id)?.work.plain.singleSamples;
+  return s.extraSingles && of(FLOOR)
+    ? `after each loop run, the page without an SDK, the floor and tracklet are measured ${s.extraSingles} more
+  times, alternating, so their medians are of ${of(FLOOR)} samples a sink (the peers', of ${s.loopRuns}).`
+    : `each median is of ${s.loopRuns} sample(s) a sink.`;
+}
+
 /** docs/benchmarks.md from the summary and the tables, ratios and targets made by report.mjs. */
 export function markdown(s, { header, body, ratios, targets, workHeader, work, floor }) {
   const list = (lines) => lines.map((l) => `- ${l}`).join('\n');
@@ -286,7 +295,8 @@ ${list(targets)}
   everything the page's main thread did, including work an SDK defers out of \`track()\` (timers,
   storage, building and sending requests), less the same figure for the page without an SDK.
   Two workloads, each on a fresh page: the burst (${int(LOOP_CALLS)} calls, ${CALLS_PER_TASK} a task) and ${int(SINGLE_CALLS)} tasks of one call
-  each (\`MessageChannel\` tasks back to back).
+  each (\`MessageChannel\` tasks back to back). One call a task is ~30 ms of work a page, and decides
+  issue 16's target between tracklet and the floor: ${singleSamplesLine(s)}
 - **Click.** A fresh page, 1 s after ready, Playwright clicks a button whose \`click\` handler tracks
   one event; the \`first-input\` Event Timing entry's \`processingEnd - processingStart\` (the handler
   and the microtasks after it, 5 µs resolution), less the page without an SDK's.

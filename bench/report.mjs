@@ -36,23 +36,41 @@ const us = (n) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : int(n))
 const pct = (n) => (Number.isFinite(n) ? `${Math.round(100 * n)} %` : '–');
 const times = (n) => (Number.isFinite(n) ? `${n >= 10 ? Math.round(n) : n.toFixed(1)}×` : '–');
 
-/** Medians of the main-thread figures of one sink's workloads (see measure.mjs), per SDK. */
-function workOf(loops, kind) {
+/**
+ * Medians of the main-thread figures of one sink's workloads (see measure.mjs), per SDK; one call a
+ * task's over every sample of it (`singles`: the loop runs' and the extra ones, see run.mjs).
+ */
+function workOf(loops, kind, singles = []) {
   const at = (workload, key) => median(loops.map((l) => l.work?.[kind]?.[workload]?.[key]));
   const worst = (workload) => Math.max(0, ...loops.map((l) => l.work?.[kind]?.[workload]?.longTaskCount ?? 0));
   return {
     burstUs: at('burst', 'mainThreadUsPerEvent'),
-    singleUs: at('single', 'mainThreadUsPerEvent'),
+    singleUs: singles.length
+      ? median(singles.map((w) => w.mainThreadUsPerEvent))
+      : at('single', 'mainThreadUsPerEvent'),
+    singleSamples: singles.length || loops.length,
+    singleSamplesUs: singles.map((w) => w.mainThreadUsPerEvent),
     clickUs: at('click', 'clickProcessingUs'),
     burstLongTasks: worst('burst'),
-    singleLongTasks: worst('single'),
+    singleLongTasks: Math.max(worst('single'), ...singles.map((w) => w.longTaskCount)),
   };
 }
 
 /** One row of medians per SDK, plus what the doc needs around the table. */
-export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVersion, isQuick, profile }) {
+export function summarize({
+  sdks,
+  sizes,
+  results,
+  env,
+  runs,
+  loopRuns,
+  extraSingles,
+  browserVersion,
+  isQuick,
+  profile,
+}) {
   const rows = sdks.map((sdk) => {
-    const { loops, navigate, close, errors } = results[sdk.id];
+    const { loops, navigate, close, errors, singles } = results[sdk.id];
     const of = (key) => median(loops.map((l) => l[key]));
     return {
       sdk,
@@ -84,7 +102,7 @@ export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVe
       bodyFormats: [...new Set(loops.flatMap((l) => l.bodyFormats))],
       navigate: median(navigate),
       close: median(close),
-      work: Object.fromEntries(SINKS.map((kind) => [kind, workOf(loops, kind)])),
+      work: Object.fromEntries(SINKS.map((kind) => [kind, workOf(loops, kind, singles?.[kind])])),
       errors,
     };
   });
@@ -106,6 +124,7 @@ export function summarize({ sdks, sizes, results, env, runs, loopRuns, browserVe
     profile,
     runs,
     loopRuns,
+    extraSingles: extraSingles ?? 0,
     isQuick,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
