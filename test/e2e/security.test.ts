@@ -238,9 +238,9 @@ describe('no personal data in URLs', () => {
     );
     await loaded(p);
     await collector.waitFor(() => messagesFor('pii-1').some((m) => m.event === 'checkout'));
-    // The collector's 2xx agreed to gzip: the next fetch body is compressed.
+    // The collector's 2xx agreed to gzip: while the outbox holds more than a batch (20), fetch bodies are compressed.
     await p.evaluate(() => {
-      (window as any)._cio.track('after_agreement', { email: 'person@example.com' });
+      for (let i = 0; i < 25; i++) (window as any)._cio.track('after_agreement', { email: 'person@example.com' });
       return (window as any)._cio.flush();
     });
     await collector.waitFor(() => messagesFor('pii-1').some((m) => m.event === 'after_agreement'));
