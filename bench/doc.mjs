@@ -192,10 +192,12 @@ their own here (they are in its \`endTask\` and \`__track\`), so its split by ki
 comparable; its total is. The floor does the least such a tracker can (\`bench/floor.js\`);
 what tracklet adds on top is spread over its own steps (the call's checks and the queue of the
 task, cleaning the data, the outbox's keys, the drain's bookkeeping), none of them large alone, and over the garbage they leave.
-docs/size.md ("One call a task: less allocated, and what the rest is") measures that garbage
-(V8's allocation sampling and GC trace: one scavenge in each of tracklet's runs, none in the
-floor's) and, against a collector that agrees to gzip, the compression the floor does not do
-(CompressionStream, ~210 µs of main thread per 10 KB body).`;
+docs/size.md (its "One call a task" sections, stops 12 to 15) measures
+that garbage (V8's allocation sampling and GC trace: ~750 KB per page against the floor's ~430 KB,
+and one scavenge in most of tracklet's runs, near the end of the window, none in the floor's).
+Against a collector that agrees to gzip, tracklet compresses nothing here: only more than a batch
+is gzipped (CompressionStream costs ~250-600 µs of main thread a request), and each batch of this
+workload goes as it fills.`;
 }
 
 /** How many samples the one-call medians rest on (run.mjs, extraSingles). */

@@ -131,7 +131,7 @@ describe('gzip bodies made ahead for the page hide', () => {
     expect(s.beacons.every((b) => b.url == BATCH_URL)).toBe(true);
   });
 
-  it('makes no body ahead while the outbox holds less than one request carries: a click compresses nothing', async () => {
+  it('makes no body ahead while what waits is a batch or less: a click compresses nothing', async () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
     const made: string[] = [];
     const cio = await s.open({}, { gzip: (body: string) => (made.push(body), gzip(body)) });
