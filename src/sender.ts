@@ -1,7 +1,8 @@
 // Moves messages from the outbox to the collector. When is drain.ts's (batches, timers, backoff,
 // up to four requests at once); here is how: each batch in one request, gzipped where agreed and
-// keepalive within the quota, the answer acted on (answer.ts), and what is left handed to the
-// browser when the page hides (gzip bodies made ahead where agreed, else plain JSON).
+// more than a batch waits (holdsMoreThanBatch), keepalive within the quota, the answer acted on
+// (answer.ts), and what is left handed to the browser when the page hides (gzip bodies made
+// ahead where agreed, else plain JSON).
 //
 // The life of an outbox entry here. `Entry.f` says where it is; `Entry.k` that the browser
 // carries it with our trust (it stays in memory, no longer stored).

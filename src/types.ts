@@ -66,7 +66,8 @@ export interface TrackerOptions {
   /**
    * Gzip bodies (sent to `?encoding=gzip`, which tracklet's collector reads) before the collector
    * has agreed to them; a collector that refuses one gets plain JSON from then on. Default `false`:
-   * plain JSON until a 2xx says `acceptEncoding: "gzip"`.
+   * plain JSON until a 2xx says `acceptEncoding: "gzip"`. Agreed or not, only what is more than a
+   * batch (over `flushAt` messages or one request's bytes) is compressed: a trickle goes plain.
    */
   gzip?: boolean;
   /** Send a page view on load and on SPA navigation. Default `true`. */
