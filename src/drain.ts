@@ -5,7 +5,7 @@
 // answered, and stored, in any order: each holds its messages oldest first, and every message
 // carries its own `timestamp`.
 import type { Config } from './types';
-import type { Entry } from './outbox';
+import { bytesOf, type Entry } from './outbox';
 import type { IO } from './io';
 
 /**
@@ -74,7 +74,7 @@ export function createDrain(
   const isDue = (waiting: Entry[]) =>
     (!hasAsked && !!waiting.length) ||
     waiting.length >= config.flushAt ||
-    waiting.reduce((bytes, e) => bytes + e.b, 0) >= config.maxBatchBytes ||
+    bytesOf(waiting) >= config.maxBatchBytes ||
     io.now() - waiting[0]?.t >= config.flushIntervalMs;
   /** One timer at a time; `isRetry` posts what waits whether a batch is due or not. */
   const scheduleDrain = (ms: number, isRetry?: boolean) => {

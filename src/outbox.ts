@@ -65,6 +65,14 @@ let encoder: TextEncoder | undefined;
 export const utf8Bytes = (s: string): number =>
   /^[\0-\x7f]*$/.test(s) ? s.length : (encoder ||= new TextEncoder()).encode(s).length;
 
+const addBytes = (n: number, e: Entry) => n + e.b;
+/**
+ * The UTF-8 bytes of the entries' JSON, summed (Entry.b). One reducer for every caller: a function
+ * expression at each call site is a new closure each time it runs (V8), a few dozen bytes of
+ * garbage per task on the one-call path (bench, docs/size.md).
+ */
+export const bytesOf = (entries: Entry[]): number => entries.reduce(addBytes, 0);
+
 // `f` and `k` are the entry's own: a page's Object.prototype.f or .k must not be read as its state.
 export const toEntry = (m: Message, json: string, now: number, bytes: number = utf8Bytes(json), c?: string): Entry => ({
   m,
@@ -161,7 +169,7 @@ export function createOutbox(
     entries: () => queue,
     remove(done) {
       queue = queue.filter((e) => !done.includes(e));
-      bytes = queue.reduce((n, e) => n + e.b, 0);
+      bytes = bytesOf(queue);
       done.forEach((e) => dirty.add(e.o!));
       // A removed message still stored costs at most a duplicate, never a loss: removals are
       // written with the next task's write, or within a second (an empty outbox at once: that

@@ -35,7 +35,7 @@ import type { Storage } from './storage';
 import type { Response, Transport } from './transport';
 import type { Log } from './log';
 import type { IO } from './io';
-import { utf8Bytes } from './outbox';
+import { bytesOf, utf8Bytes } from './outbox';
 import { classifyStatus, createAnswers, ENDPOINT_KEY, type DeliveryEmit } from './answer';
 import { createDrain, pickBatch, type PostResult } from './drain';
 
@@ -98,7 +98,7 @@ function requestBodies(
       const other = batch.findIndex((e) => contextOf(e) != context);
       return other < 0 ? batch : batch.slice(0, other);
     },
-    (batch) => batch.reduce((n, e) => n + e.b + 1, emptyBodyBytes(contextOf(batch[0]))) - 1, // a comma between two
+    (batch) => bytesOf(batch) + batch.length - 1 + emptyBodyBytes(contextOf(batch[0])), // a comma between two
   ];
 }
 
@@ -181,7 +181,7 @@ function gzipAhead(
         waiting = waiting.slice(chunk.length)
       ) {
         chunk = pickNext(waiting);
-        jsonBytes += chunk.reduce((n, e) => n + e.b, 0);
+        jsonBytes += bytesOf(chunk);
         const same = prepared.find(
           (m) => isFresh(m) && m[0].length == chunk!.length && m[0].every((e, i) => e == chunk![i]),
         );
@@ -229,7 +229,7 @@ const release = (entries: Entry[]) => entries.forEach((e) => ((e.f = 0), (e.k = 
  * main thread an event (bench: one call a task). And never while hidden (isGzipWanted).
  */
 const holdsMoreThanBatch = (entries: Entry[], config: Config, limit: () => number) =>
-  entries.length > config.flushAt || entries.reduce((n, e) => n + e.b, 0) > limit();
+  entries.length > config.flushAt || bytesOf(entries) > limit();
 
 /** Refused by size: RudderStack answers 413 "request size exceeds max limit"; Jitsu 400 "message size N is too big". */
 const isRefusedBySize = ({ status, said }: Response) =>
