@@ -296,6 +296,10 @@ ${list(targets)}
   SDK that dropped some; no request unanswered; then ${QUIET_MS} ms of quiet), divided by the calls:
   everything the page's main thread did, including work an SDK defers out of \`track()\` (timers,
   storage, building and sending requests), less the same figure for the page without an SDK.
+  The window starts from a collected heap (CDP \`HeapProfiler.collectGarbage\`, every page): the
+  load's garbage is load work, and whether its first scavenge fell inside the window was chance
+  (for tracklet's page, 1-4.6 ms: 5-23 µs a call of the one-call workload); what the calls
+  themselves allocate is collected, and counted, in the window as before.
   Two workloads, each on a fresh page: the burst (${int(LOOP_CALLS)} calls, ${CALLS_PER_TASK} a task) and ${int(SINGLE_CALLS)} tasks of one call
   each (\`MessageChannel\` tasks back to back). One call a task is ~30 ms of work a page, and decides
   issue 16's target between tracklet and the floor: ${singleSamplesLine(s)}
