@@ -82,6 +82,7 @@ async function profileOne(browser, env, sink, url, moduleOf, { count = LOOP_CALL
   await page.waitForFunction('window.__readyAt != null', null, { timeout: 20000 });
   await new Promise((r) => setTimeout(r, 1000));
   const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage'); // as the measured windows start (measure.mjs)
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_US });
   await cdp.send('Profiler.start');
