@@ -192,9 +192,11 @@ their own here (they are in its \`endTask\` and \`__track\`), so its split by ki
 comparable; its total is. The floor does the least such a tracker can (\`bench/floor.js\`);
 what tracklet adds on top is spread over its own steps (the call's checks and the queue of the
 task, cleaning the data, the outbox's keys, the drain's bookkeeping), none of them large alone, and over the garbage they leave.
-docs/size.md (its "One call a task" sections, stops 12 to 15) measures
-that garbage (V8's allocation sampling and GC trace: ~750 KB per page against the floor's ~430 KB,
-and one scavenge in most of tracklet's runs, near the end of the window, none in the floor's).
+docs/size.md (its "One call a task" sections, stops 12 to 16) measures
+that garbage (V8's allocation sampling: ~715 KB per page against the floor's ~435 KB). Since the
+window starts from a collected heap, neither has a scavenge in it (GC trace, stop 16); before, one
+fell in tracklet's window in every traced run, collecting mostly what its page load had left
+(1-4.6 ms).
 Against a collector that agrees to gzip, tracklet compresses nothing here: only more than a batch
 is gzipped (CompressionStream costs ~250-600 µs of main thread a request), and each batch of this
 workload goes as it fills.`;
