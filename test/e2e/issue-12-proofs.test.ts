@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import type { StaticServer } from '../helpers/static-server';
 import { startTestCollector, type TestCollector } from '../helpers/test-collector';
-import { awaitDelivery, beaconCount, tally } from './fixtures/reliability-kit';
+import { awaitDelivery, beaconCount, tally, writeReliabilityDoc } from './fixtures/reliability-kit';
 import type { TargetCollector } from '../targets/target-kit';
 import { startPlain } from '../targets/plain';
 import { startLimitProxy, type LimitProxy } from '../targets/limit-proxy';
@@ -48,6 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  writeReliabilityDoc(); // docs/reliability.md shows proof c's figures, recorded by now
   await browser?.close();
   await site?.close();
   await Promise.all(closers.map((c) => c.close()));
