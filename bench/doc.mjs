@@ -139,15 +139,14 @@ function remainingSection(profile, rows) {
   \`setItem\` calls had no frame of their own in these profiles: they are in its \`endTask\`). The
   outbox's own code (outbox.ts) adds ${fixed(sum(/^outbox\.ts$/) - sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event (and \`utf8Bytes\`, which lives there, ${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))}: see below).`,
     `**Building messages** (message.ts, sanitize.ts, json.ts, validate.ts, tracker.ts): ${fixed(modules(/^(message|tracker|sanitize|json|validate)\.ts$/))} µs/event, of which
-  \`toMessageEntry\` ${fixed(sum(/^message\.ts$/, /^toMessageEntry$/))} and \`JSON.stringify\` ${fixed(sum(/^json\.ts$/, /^stringify$/))}: each message reads \`location.href\`, \`pathname\`, \`search\`,
-  \`document.title\` and \`referrer\` again. The messages of a task are all built at its end, one
-  after the other, so they read the same values: reading them once per task would give the same
-  messages for less.`,
+  \`toMessageEntry\` ${fixed(sum(/^message\.ts$/, /^toMessageEntry$/))} and \`JSON.stringify\` ${fixed(sum(/^json\.ts$/, /^stringify$/))}: each message reads \`location.href\`, \`document.title\`
+  and the language, and shares the page's context, its JSON and size with the messages before
+  it while those stay the same (\`pageContexts\`): only its own fields are stringified.`,
     `**Sender bookkeeping** (sender.ts, drain.ts, answer.ts): ${fixed(modules(/^(sender|drain|answer)\.ts$/))} µs/event. \`schedule()\` runs at the end of every task,
   and \`waitingEntries()\` and \`isDue()\` walk the outbox each time
-  (${fixed(sum(/^(sender|drain)\.ts$/, /^(waitingEntries|isDue)$/))} µs/event here). \`utf8Bytes\` (${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event in all) scans each message's JSON once
-  (\`toEntry\`) and then each request body again (\`postBatch\`, and \`pickRequest\` for the empty
-  envelope), where the sum of the entries' known sizes would do for the bodies.`,
+  (${fixed(sum(/^(sender|drain)\.ts$/, /^(waitingEntries|isDue)$/))} µs/event here). \`utf8Bytes\` (${fixed(sum(/^outbox\.ts$/, /^utf8Bytes$/))} µs/event in all) scans each message's own JSON
+  once (\`toMessageEntry\`) and each request's empty envelope (\`pickRequest\`, \`bodyBytes\`); a
+  body's size is the sum of its messages' known sizes.`,
     `**Gzip** (io.ts but \`fetch\`: encoding the body, CompressionStream): ${fixed(gzipUs)} µs/event on the JS side.`,
     `**Garbage collection**: ${fixed(gc)} µs/event.`,
   ];
@@ -194,9 +193,9 @@ what tracklet adds on top is spread over its own steps (the call's checks and th
 task, cleaning the data, the outbox's keys, the drain's bookkeeping), none of them large alone, and over the garbage they leave.
 docs/size.md (its "One call a task" sections, stops 12 to 16) measures
 that garbage (V8's allocation sampling: ~715 KB per page against the floor's ~435 KB). Since the
-window starts from a collected heap, neither has a scavenge in it (GC trace, stop 16); before, one
-fell in tracklet's window in every traced run, collecting mostly what its page load had left
-(1-4.6 ms).
+window starts from a collected heap, neither had a scavenge in it in 3 traced runs each (the
+profile still samples some GC work for tracklet); before, one fell in tracklet's window in every
+traced run, collecting mostly what its page load had left (1-4.6 ms).
 Against a collector that agrees to gzip, tracklet compresses nothing here: only more than a batch
 is gzipped (CompressionStream costs ~250-600 µs of main thread a request), and each batch of this
 workload goes as it fills.`;
@@ -298,10 +297,15 @@ ${list(targets)}
   SDK that dropped some; no request unanswered; then ${QUIET_MS} ms of quiet), divided by the calls:
   everything the page's main thread did, including work an SDK defers out of \`track()\` (timers,
   storage, building and sending requests), less the same figure for the page without an SDK.
-  The window starts from a collected heap (CDP \`HeapProfiler.collectGarbage\`, every page): the
-  load's garbage is load work, and whether its first scavenge fell inside the window was chance
-  (for tracklet's page, 1-4.6 ms: 5-23 µs a call of the one-call workload); what the calls
-  themselves allocate is collected, and counted, in the window as before.
+  The window starts from a collected heap (CDP \`HeapProfiler.collectGarbage\`, every page; since
+  stop 16 of issue 16, whose run before measured tracklet's one call a task at 1.36× and 1.29× of
+  the floor). Before, the first scavenge after the load, mostly copying what the load left,
+  fell inside the window or not depending on how much the load left: inside tracklet's 200
+  one-call tasks in every traced run (1-4.6 ms, 5-23 µs a call), never the floor's. A scavenge
+  the calls' own garbage brings about in the window is counted, as in the burst; 200 one-call
+  tasks bring about none from a collected heap, for tracklet (~715 KB allocated) or the floor
+  (~435 KB), so neither is charged GC there; over 1,000 such tasks it cost both about the same
+  (2.2-7.4 ms and 3.7-6.0 ms, 3 traced runs each; docs/size.md).
   Two workloads, each on a fresh page: the burst (${int(LOOP_CALLS)} calls, ${CALLS_PER_TASK} a task) and ${int(SINGLE_CALLS)} tasks of one call
   each (\`MessageChannel\` tasks back to back). One call a task is ~30 ms of work a page, and decides
   issue 16's target between tracklet and the floor: ${singleSamplesLine(s)}

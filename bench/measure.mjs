@@ -76,9 +76,11 @@ export async function measureLoop(
   await cdp.send('Performance.enable');
   // The window starts from a collected heap, for every SDK and the page without one. Else the page
   // load's garbage and young survivors (an SDK's bundle, tracklet's fetch frame: 650 KB more heap at
-  // the start than the floor's page) are collected by whichever scavenge comes first, inside the
-  // window or not, by chance: 1-4.6 ms for tracklet's, 5-23 µs a call over 200 calls
-  // (docs/size.md, stop 16). Garbage the calls make is collected in the window as before.
+  // the start than the floor's page) are collected by the first scavenge, inside the window or not
+  // depending on how much the load left: for tracklet's page inside the 200 one-call tasks in every
+  // traced run, 1-4.6 ms, 5-23 µs a call (docs/size.md, stop 16). A scavenge that the calls' own
+  // garbage brings about in the window is counted (the burst has some); 200 one-call tasks bring
+  // about none, for tracklet or the floor (over 1,000 they cost both about the same).
   await cdp.send('HeapProfiler.collectGarbage');
   const taskSeconds = async () =>
     (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name == 'TaskDuration').value;

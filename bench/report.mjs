@@ -195,7 +195,9 @@ export const WORK_HEADER = [
 /** The main-thread table: every figure over the page without an SDK (whose own figures are its row). */
 function workRows(rows) {
   const floor = rows.find((r) => r.sdk.id == FLOOR);
-  const ratio = (a, b) => (Number.isFinite(a / b) && b > 0 ? times(a / b) : '–');
+  // Two decimals below 2×, where issue 16's 1.3× is judged (1.17 is not to read as 1.2).
+  const ratio = (a, b) =>
+    !(Number.isFinite(a / b) && b > 0) ? '–' : a / b < 2 ? `${(a / b).toFixed(2)}×` : times(a / b);
   return rows.map((r) => {
     const own = r.sdk.id == NONE ? r.work : r.own;
     return [
