@@ -7,7 +7,7 @@
 // plain JSON unless made ahead: a page hide cannot wait for a stream. A collector that refuses a
 // gzip body gets plain JSON from then on, on this page and the next.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BATCH_URL, deferred, gunzip, setup, settle, type Setup } from './harness';
+import { BATCH_URL, deferred, gunzip, heldAnswers, setup, settle, type Setup } from './harness';
 import type { Tracker } from '../../src/index';
 
 let s: Setup;
@@ -15,12 +15,6 @@ const MEMORY_KEY = '_cio_ep:' + BATCH_URL;
 /** An earlier page of the site saw this collector agree to gzip. */
 const agreed = () => s.win.localStorage.setItem(MEMORY_KEY, '1 0');
 afterEach(() => vi.useRealTimers());
-/** Answers the next `count` requests only when told, oldest first. */
-function holdAnswers(count: number) {
-  const held = Array.from({ length: count }, () => deferred());
-  s.answers.push(...held.map((d) => d.promise));
-  return { answerNext: () => held.shift()!.resolve(200) };
-}
 /** A batch is one message: two messages are more than a batch, and go gzipped where gzip is agreed. */
 const SMALL_BATCHES = { flushAt: 1 };
 
@@ -122,7 +116,7 @@ describe('gzip bodies', () => {
 
   it('sends a trickle plain (a batch sent as it fills, nothing more waiting) and gzips while more than a batch is held', async () => {
     const cio = await s.open({}, { gzip });
-    const { answerNext } = holdAnswers(3);
+    const { answerNext } = heldAnswers(s, 3);
     for (let i = 0; i < 20; i++) cio.track('trickle' + i); // flushAt (20): due, and all the outbox holds
     await settle();
     answerNext();

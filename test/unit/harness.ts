@@ -145,6 +145,16 @@ export function deferred() {
   return { promise, resolve };
 }
 
+/**
+ * Holds the answers to `s`'s next `count` requests: `answerNext` answers the oldest held one
+ * (200 unless told otherwise), in the order the requests were made.
+ */
+export function heldAnswers(s: Setup, count: number) {
+  const held = Array.from({ length: count }, () => deferred());
+  s.answers.push(...held.map((d) => d.promise));
+  return { answerNext: (a: Answer = 200) => held.shift()!.resolve(a) };
+}
+
 /** UTF-8 size of a string. */
 export const bytes = (s: string) => new TextEncoder().encode(s).length;
 

@@ -4,26 +4,17 @@
 // Where gzip is agreed, gzip bodies of what waits are made after each task, so that a page hide
 // can hand them to beacons (CompressionStream is asynchronous; `pagehide` cannot wait for it).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BATCH_URL, deferred, gunzip, setup, settle, type Setup } from './harness';
+import { BATCH_URL, deferred, gunzip, heldAnswers, setup, settle, type Setup } from './harness';
 
 let s: Setup;
 beforeEach(() => (s = setup()));
 afterEach(() => vi.useRealTimers());
 
 const pad = 'x'.repeat(1000);
-/** Answers every request later, in the order asked; `answerNext` answers the oldest unanswered. */
-function heldAnswers(count: number) {
-  const held = Array.from({ length: count }, () => deferred());
-  s.answers.push(...held.map((d) => d.promise));
-  return {
-    answerNext: (a: number | { status: number; headers: Record<string, string> } = 200) => held.shift()!.resolve(a),
-  };
-}
-
 describe('parallel requests', () => {
   it('sends a burst in four requests at once, never more, and the next as each is answered', async () => {
     const cio = await s.open();
-    const { answerNext } = heldAnswers(30);
+    const { answerNext } = heldAnswers(s, 30);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await settle();
     expect(s.requests).toHaveLength(4);
@@ -46,7 +37,7 @@ describe('parallel requests', () => {
 
   it('sends keepalive while the 64 KiB quota allows, the rest without', async () => {
     const cio = await s.open({ maxBatchBytes: 20_000 });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await settle();
     // Three of ~20,000 bytes fit in 65,536; a fourth would not.
@@ -55,7 +46,7 @@ describe('parallel requests', () => {
 
   it('counts UTF-8 bytes against the quota, not characters (a request body is sized from its messages)', async () => {
     const cio = await s.open({ maxBatchBytes: 20_000 });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     // ~3,550 bytes a message but ~1,550 characters: five to a request of ~18,300 bytes.
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad: '€'.repeat(1000) });
     await settle();
@@ -77,7 +68,7 @@ describe('parallel requests', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(s.requests).toHaveLength(5);
     expect(s.requests[4].at).toBe(500);
-    heldAnswers(10);
+    heldAnswers(s, 10);
     retry.resolve(200);
     await settle();
     expect(s.requests).toHaveLength(9);
@@ -85,7 +76,7 @@ describe('parallel requests', () => {
 
   it('waits out a Retry-After from one of the parallel requests before sending more', async () => {
     const cio = await s.open();
-    const { answerNext } = heldAnswers(4);
+    const { answerNext } = heldAnswers(s, 4);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await settle();
     answerNext({ status: 429, headers: { 'Retry-After': '3' } });
@@ -108,7 +99,7 @@ describe('gzip bodies made ahead for the page hide', () => {
   it('hands what waits to beacons as gzip bodies to ?encoding=gzip, where the collector agreed', async () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
     const cio = await s.open({}, { gzip });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await vi.waitFor(() => expect(s.requests).toHaveLength(4), { interval: 1, timeout: 500 });
     await vi.advanceTimersByTimeAsync(10); // the bodies made ahead are ready
@@ -123,7 +114,7 @@ describe('gzip bodies made ahead for the page hide', () => {
 
   it('hands plain beacons over when the collector has not agreed to gzip', async () => {
     const cio = await s.open({}, { gzip });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await vi.advanceTimersByTimeAsync(10);
     s.hide();
@@ -135,7 +126,7 @@ describe('gzip bodies made ahead for the page hide', () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
     const made: string[] = [];
     const cio = await s.open({}, { gzip: (body: string) => (made.push(body), gzip(body)) });
-    heldAnswers(1);
+    heldAnswers(s, 1);
     cio.track('added_to_cart', { sku: 'A-1' });
     cio.track('view', { pad });
     await vi.advanceTimersByTimeAsync(10);
@@ -149,7 +140,7 @@ describe('gzip bodies made ahead for the page hide', () => {
   it('does not use a body made ahead once its entries changed: a message sent meanwhile goes once', async () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
     const cio = await s.open({ maxBatchBytes: 8_000 }, { gzip });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let i = 0; i < 40; i++) cio.track('a' + i, { pad });
     await vi.waitFor(() => expect(s.requests).toHaveLength(4), { interval: 1, timeout: 500 });
     await vi.advanceTimersByTimeAsync(10); // four requests in flight; bodies made ahead for what waits
@@ -174,7 +165,7 @@ describe('gzip bodies made ahead for the page hide', () => {
     const cio = await s.open({}, { gzip: made });
     const error = vi.fn();
     cio.on('error', error);
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let i = 0; i < 100; i++) cio.track('a' + i, { pad }); // more than the requests in flight carry
     await vi.waitFor(() => expect(s.requests).toHaveLength(4), { interval: 1, timeout: 500 });
     await vi.advanceTimersByTimeAsync(10);
@@ -195,7 +186,7 @@ describe('gzip bodies made ahead for the page hide', () => {
     s.answers.push(agreement.promise);
     cio.track('view');
     await settle();
-    heldAnswers(3);
+    heldAnswers(s, 3);
     for (let i = 0; i < 100; i++) cio.track('e' + i, { pad });
     await settle();
     expect(s.requests).toHaveLength(4); // plain: nothing agreed yet
@@ -214,7 +205,7 @@ describe('gzip bodies made ahead for the page hide', () => {
     s.win.localStorage.setItem('_cio_ep:' + BATCH_URL, '1 0');
     const bodies: string[] = [];
     const cio = await s.open({}, { gzip: (body: string) => (bodies.push(body), gzip(body)) });
-    heldAnswers(4);
+    heldAnswers(s, 4);
     for (let task = 0; task < 40; task++) {
       for (let i = 0; i < 10; i++) cio.track(`e${task * 10 + i}-`, { pad });
       await vi.advanceTimersByTimeAsync(5);
